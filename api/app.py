@@ -1,0 +1,40 @@
+"""The Starlette application, assembled explicitly from routes, middleware and a lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from api.database import close_database, open_database
+from api.graphql_view import BillingGraphQL
+from api.health import healthz, readyz
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.settings import Settings
+from schema import build_schema
+
+
+def build_app(settings: Settings) -> Starlette:
+    graphql = BillingGraphQL(build_schema(settings), settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await open_database(settings)
+        try:
+            yield
+        finally:
+            await close_database()
+
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -1,0 +1,1 @@
+"""Identity: passwords, MFA, sessions, roles and scopes."""

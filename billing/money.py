@@ -1,0 +1,66 @@
+"""Money: integer minor units inside, ``Decimal`` at the edge, never floats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from billing.errors import DomainError, ErrorCode
+
+# ISO 4217 exponent of each currency we bill in. A currency not listed is refused.
+CURRENCY_EXPONENTS: dict[str, int] = {"USD": 2, "CAD": 2, "EUR": 2, "GBP": 2, "JPY": 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    minor: int
+    currency: str
+
+    @property
+    def amount(self) -> Decimal:
+        return to_decimal(self.minor, self.currency)
+
+    def __add__(self, other: Money) -> Money:
+        _require_same_currency(self, other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        _require_same_currency(self, other)
+        return Money(self.minor - other.minor, self.currency)
+
+
+def normalize_currency(code: str, field: str | None = "currency") -> str:
+    """The upper-case ISO code, or ``UNKNOWN_CURRENCY``."""
+    normalized = code.strip().upper()
+    if normalized not in CURRENCY_EXPONENTS:
+        raise DomainError(ErrorCode.UNKNOWN_CURRENCY, f"Unknown currency {code!r}.", field)
+    return normalized
+
+
+def to_decimal(minor: int, currency: str) -> Decimal:
+    exponent = CURRENCY_EXPONENTS[currency]
+    return Decimal(minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
+def to_minor(amount: Decimal, currency: str, field: str | None = "amount") -> int:
+    """Convert an amount given at the API edge. More decimals than the currency has, or a
+    value that is not a finite number, is an ``INVALID_AMOUNT`` error, never rounded."""
+    exponent = CURRENCY_EXPONENTS[currency]
+    try:
+        if not amount.is_finite():
+            raise InvalidOperation
+        scaled = amount.scaleb(exponent)
+        if scaled != scaled.to_integral_value():
+            raise DomainError(
+                ErrorCode.INVALID_AMOUNT,
+                f"{currency} amounts have at most {exponent} decimal places.",
+                field,
+            )
+        return int(scaled)
+    except InvalidOperation:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "Not a valid amount.", field) from None
+
+
+def _require_same_currency(left: Money, right: Money) -> None:
+    if left.currency != right.currency:
+        raise DomainError(ErrorCode.CURRENCY_MISMATCH, "Amounts are in different currencies.")

@@ -1,0 +1,113 @@
+"""Stored enumerations. The values are what the database holds, so never rename one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    BILLING_STAFF = "billing_staff"
+    ACCOUNTANT = "accountant"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "OPEN"
+    PENDING_INSURANCE = "PENDING_INSURANCE"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    VOID = "VOID"
+
+
+class LedgerEntryKind(StrEnum):
+    """What a ledger row records. The sign rules live in ``billing.ledger``."""
+
+    CHARGE = "CHARGE"
+    INSURANCE_EXPECTED = "INSURANCE_EXPECTED"
+    INSURANCE_PAID = "INSURANCE_PAID"
+    INSURANCE_DENIED = "INSURANCE_DENIED"
+    PAYMENT = "PAYMENT"
+    REFUND = "REFUND"
+    ADJUSTMENT = "ADJUSTMENT"
+    VOID = "VOID"
+
+
+class CreditEntryKind(StrEnum):
+    OVERPAYMENT = "OVERPAYMENT"
+    APPLIED = "APPLIED"
+    REFUNDED = "REFUNDED"
+    ADJUSTMENT = "ADJUSTMENT"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+    REFUNDED = "REFUNDED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+
+
+class PaymentChannel(StrEnum):
+    CARD = "CARD"
+    CREDIT_BALANCE = "CREDIT_BALANCE"
+    CHECK = "CHECK"
+    CASH = "CASH"
+    BANK_TRANSFER = "BANK_TRANSFER"
+
+
+class AllocationStatus(StrEnum):
+    RESERVED = "RESERVED"
+    POSTED = "POSTED"
+    RELEASED = "RELEASED"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "OPEN"
+    WON = "WON"
+    LOST = "LOST"
+
+
+class PaymentPlanStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    DEFAULTED = "DEFAULTED"
+    CANCELED = "CANCELED"
+
+
+class InstallmentStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    PAID = "PAID"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class ShipmentStatus(StrEnum):
+    LABEL_CREATED = "LABEL_CREATED"
+    IN_TRANSIT = "IN_TRANSIT"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    DELIVERED = "DELIVERED"
+    EXCEPTION = "EXCEPTION"
+    RETURNED = "RETURNED"
+
+
+class StripeEventOutcome(StrEnum):
+    APPLIED = "APPLIED"
+    IGNORED = "IGNORED"
+    FLAGGED = "FLAGGED"
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    DENIED = "DENIED"

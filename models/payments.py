@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import (
+    AllocationStatus,
+    DisputeStatus,
+    PaymentChannel,
+    PaymentStatus,
+    RefundStatus,
+)
+
+if TYPE_CHECKING:
+    from models.invoices import Invoice
+    from models.patients import Patient
+    from models.users import User
+
+
+class PaymentMethod(Model):
+    """A card saved at Stripe: only Stripe's id and display facts, never a card number."""
+
+    id = fields.BigIntField(primary_key=True)
+    patient: fields.ForeignKeyRelation[Patient] = fields.ForeignKeyField(
+        "models.Patient", related_name="payment_methods", on_delete=fields.RESTRICT
+    )
+    patient_id: int
+    stripe_payment_method_id = fields.CharField(max_length=255, unique=True)
+    brand = fields.CharField(max_length=32)
+    last4 = fields.CharField(max_length=4)
+    exp_month = fields.IntField()
+    exp_year = fields.IntField()
+    is_default = fields.BooleanField(default=False)
+    detached_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "payment_method"
+
+
+class Payment(Model):
+    """One Stripe PaymentIntent, or one offline payment, spread over invoices."""
+
+    id = fields.BigIntField(primary_key=True)
+    patient: fields.ForeignKeyRelation[Patient] = fields.ForeignKeyField(
+        "models.Patient", related_name="payments", on_delete=fields.RESTRICT
+    )
+    patient_id: int
+    channel = fields.CharEnumField(PaymentChannel)
+    status = fields.CharEnumField(PaymentStatus, default=PaymentStatus.PENDING)
+    amount_minor = fields.BigIntField()
+    credit_applied_minor = fields.BigIntField(default=0)
+    refunded_minor = fields.BigIntField(default=0)
+    currency = fields.CharField(max_length=3)
+    idempotency_key = fields.CharField(max_length=255, null=True)
+    stripe_payment_intent_id = fields.CharField(max_length=255, null=True, unique=True)
+    payment_method: fields.ForeignKeyNullableRelation[PaymentMethod] = fields.ForeignKeyField(
+        "models.PaymentMethod", related_name="payments", null=True, on_delete=fields.SET_NULL
+    )
+    payment_method_id: int | None
+    installment_id = fields.BigIntField(null=True)
+    offline_reference = fields.CharField(max_length=200, null=True)
+    failure_message = fields.CharField(max_length=500, null=True)
+    disputed = fields.BooleanField(default=False)
+    recorded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="recorded_payments", null=True, on_delete=fields.SET_NULL
+    )
+    recorded_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "payment"
+        unique_together = (("patient", "idempotency_key"),)
+
+
+class PaymentAllocation(Model):
+    """The part of a payment meant for one invoice, reserved until the payment settles."""
+
+    id = fields.BigIntField(primary_key=True)
+    payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
+        "models.Payment", related_name="allocations", on_delete=fields.CASCADE
+    )
+    payment_id: int
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "models.Invoice", related_name="allocations", on_delete=fields.RESTRICT
+    )
+    invoice_id: int
+    amount_minor = fields.BigIntField()
+    status = fields.CharEnumField(AllocationStatus, default=AllocationStatus.RESERVED)
+
+    class Meta:
+        table = "payment_allocation"
+        unique_together = (("payment", "invoice"),)
+
+
+class Refund(Model):
+    id = fields.BigIntField(primary_key=True)
+    payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
+        "models.Payment", related_name="refunds", on_delete=fields.RESTRICT
+    )
+    payment_id: int
+    amount_minor = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    status = fields.CharEnumField(RefundStatus, default=RefundStatus.PENDING)
+    # Free text for our audit trail only; never sent to Stripe.
+    reason = fields.CharField(max_length=500)
+    stripe_refund_id = fields.CharField(max_length=255, null=True, unique=True)
+    requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="refunds", null=True, on_delete=fields.SET_NULL
+    )
+    requested_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "refund"
+
+
+class Dispute(Model):
+    id = fields.BigIntField(primary_key=True)
+    payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
+        "models.Payment", related_name="disputes", on_delete=fields.RESTRICT
+    )
+    payment_id: int
+    stripe_dispute_id = fields.CharField(max_length=255, unique=True)
+    status = fields.CharEnumField(DisputeStatus, default=DisputeStatus.OPEN)
+    amount_minor = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    stripe_reason = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "dispute"

@@ -1,0 +1,1 @@
+"""The accounts part of the GraphQL schema."""

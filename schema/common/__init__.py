@@ -1,0 +1,1 @@
+"""Pieces every domain of the GraphQL schema shares: money, errors, nodes, pagination."""

@@ -1,0 +1,1 @@
+"""The invoices part of the GraphQL schema."""

@@ -1,0 +1,1 @@
+"""The locations part of the GraphQL schema."""

@@ -1,0 +1,1 @@
+"""The patients part of the GraphQL schema."""

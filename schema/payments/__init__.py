@@ -1,0 +1,1 @@
+"""The payments part of the GraphQL schema."""

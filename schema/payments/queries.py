@@ -1,0 +1,16 @@
+"""Queries about payments and saved cards."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.common import fields
+from schema.common.errors import raise_not_implemented
+from schema.payments.types import PaymentMethod
+
+
+@strawberry.type
+class PaymentQuery:
+    @fields.field(description="The signed-in patient's saved cards, default first.")
+    async def my_payment_methods(self) -> list[PaymentMethod]:
+        raise_not_implemented("Saved cards")

@@ -1,0 +1,118 @@
+"""GraphQL types of payments, refunds and saved cards."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.enums import PaymentStatus as PaymentStatus
+from models.enums import RefundStatus as RefundStatus
+from models.payments import Payment as PaymentRow
+from models.payments import PaymentAllocation as PaymentAllocationRow
+from models.payments import PaymentMethod as PaymentMethodRow
+from models.payments import Refund as RefundRow
+from schema.common import fields
+from schema.common.errors import raise_not_implemented
+from schema.common.money import Money
+from schema.common.node import NodeLookupNotImplemented
+
+if TYPE_CHECKING:
+    # Invoices show their payments, so the invoice type is imported lazily here.
+    from schema.invoices.types import Invoice
+
+strawberry.enum(PaymentStatus, description="Where a payment stands.")
+strawberry.enum(RefundStatus, description="Where a refund stands.")
+
+
+@strawberry.type(description="The part of a payment meant for one invoice.")
+class PaymentAllocation:
+    amount: Money = strawberry.field(description="How much goes to the invoice.")
+    invoice_id: strawberry.Private[int]
+
+    @fields.field(description="The invoice paid.")
+    def invoice(self) -> Annotated[Invoice, strawberry.lazy("schema.invoices.types")]:
+        raise_not_implemented("A payment's invoices")
+
+    @classmethod
+    def from_model(cls, row: PaymentAllocationRow, currency: str) -> PaymentAllocation:
+        """``currency`` is the payment's."""
+        return cls(
+            amount=Money.from_minor(row.amount_minor, currency),
+            invoice_id=row.invoice_id,
+        )
+
+
+@strawberry.type(description="One card charge or offline payment, spread over invoices.")
+class Payment(NodeLookupNotImplemented, relay.Node):
+    id: relay.NodeID[int]
+    status: PaymentStatus = strawberry.field(description="Where the payment stands.")
+    amount: Money = strawberry.field(description="The amount charged or received.")
+    failure_message: str | None = strawberry.field(
+        description="Why the payment failed, in words fit for the payer; null unless FAILED."
+    )
+    created_at: datetime.datetime = strawberry.field(description="When the payment began.")
+    client_secret: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The Stripe PaymentIntent secret the app confirms the card payment with; "
+            "only in payInvoices' answer, null elsewhere."
+        ),
+    )
+    patient_id: strawberry.Private[int]
+
+    @fields.field(description="How the payment is spread over invoices.")
+    def allocations(self) -> list[PaymentAllocation]:
+        raise_not_implemented("Payment allocations")
+
+    @classmethod
+    def from_model(cls, row: PaymentRow, client_secret: str | None = None) -> Payment:
+        return cls(
+            id=row.id,
+            status=PaymentStatus(row.status),
+            amount=Money.from_minor(row.amount_minor, row.currency),
+            failure_message=row.failure_message,
+            created_at=row.created_at,
+            client_secret=client_secret,
+            patient_id=row.patient_id,
+        )
+
+
+@strawberry.type(description="Money returned to the payer from a payment.")
+class Refund(NodeLookupNotImplemented, relay.Node):
+    id: relay.NodeID[int]
+    status: RefundStatus = strawberry.field(description="Where the refund stands.")
+    amount: Money = strawberry.field(description="The amount returned.")
+    created_at: datetime.datetime = strawberry.field(description="When it was requested.")
+
+    @classmethod
+    def from_model(cls, row: RefundRow) -> Refund:
+        return cls(
+            id=row.id,
+            status=RefundStatus(row.status),
+            amount=Money.from_minor(row.amount_minor, row.currency),
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="A card saved at Stripe. The card number never reaches us.")
+class PaymentMethod(NodeLookupNotImplemented, relay.Node):
+    id: relay.NodeID[int]
+    brand: str = strawberry.field(description='The card brand, such as "visa".')
+    last4: str = strawberry.field(description="The last four digits of the card number.")
+    exp_month: int = strawberry.field(description="Expiry month, 1 to 12.")
+    exp_year: int = strawberry.field(description="Expiry year, four digits.")
+    is_default: bool = strawberry.field(description="Whether payments use it unless told not to.")
+
+    @classmethod
+    def from_model(cls, row: PaymentMethodRow) -> PaymentMethod:
+        return cls(
+            id=row.id,
+            brand=row.brand,
+            last4=row.last4,
+            exp_month=row.exp_month,
+            exp_year=row.exp_year,
+            is_default=row.is_default,
+        )

@@ -1,0 +1,1 @@
+"""The plans part of the GraphQL schema."""

@@ -1,0 +1,19 @@
+"""Financial report queries. Staff only."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from schema.common import fields
+from schema.common.errors import raise_not_implemented
+from schema.reports.types import Receivables
+
+
+@strawberry.type
+class ReportQuery:
+    @fields.field(
+        description="Receivables of one location, or of all when locationId is null. Staff only."
+    )
+    async def receivables(self, location_id: relay.GlobalID | None = None) -> Receivables:
+        raise_not_implemented("Receivables reports")

@@ -1,0 +1,38 @@
+"""GraphQL types of financial reports."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from schema.common.money import Money
+
+
+@strawberry.enum(description="How long past its due date an invoice is.")
+class AgingRange(Enum):
+    CURRENT = "CURRENT"
+    DAYS_1_30 = "DAYS_1_30"
+    DAYS_31_60 = "DAYS_31_60"
+    DAYS_61_90 = "DAYS_61_90"
+    OVER_90_DAYS = "OVER_90_DAYS"
+
+
+@strawberry.type(description="The open balance of invoices in one aging range.")
+class AgingBucket:
+    bucket: AgingRange = strawberry.field(description="The range.")
+    amount: Money = strawberry.field(description="The open balance of its invoices.")
+    invoice_count: int = strawberry.field(description="How many invoices are in it.")
+
+
+@strawberry.type(description="What has been billed and collected, and what is still owed.")
+class Receivables:
+    billed: Money = strawberry.field(description="The total of issued invoices.")
+    collected: Money = strawberry.field(description="Payments received, less refunds.")
+    outstanding: Money = strawberry.field(description="Open balances.")
+    insurance_pending: Money = strawberry.field(
+        description="The part of open balances insurers have not decided on."
+    )
+    aging: list[AgingBucket] = strawberry.field(
+        description="Open balances by how overdue they are."
+    )

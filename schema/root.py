@@ -1,0 +1,125 @@
+"""The schema, assembled explicitly from each domain's queries and mutations."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import strawberry
+from graphql import ASTValidationRule
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as create_alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as create_depth_rule
+
+from schema.accounts.mutations import AccountMutation
+from schema.accounts.queries import AccountQuery
+from schema.audit.queries import AuditQuery
+from schema.common.masking import MaskUnexpectedErrors, is_unexpected_error
+from schema.invoices.mutations import InvoiceMutation
+from schema.invoices.queries import InvoiceQuery
+from schema.locations.mutations import LocationMutation
+from schema.locations.queries import LocationQuery
+from schema.patients.mutations import PatientMutation
+from schema.payments.mutations import PaymentMutation
+from schema.payments.queries import PaymentQuery
+from schema.plans.mutations import PlanMutation
+from schema.plans.queries import PlanQuery
+from schema.reports.queries import ReportQuery
+from schema.shipments.mutations import ShipmentMutation
+
+if TYPE_CHECKING:
+    from graphql import GraphQLError
+    from strawberry.types import ExecutionContext
+
+    from api.settings import Settings
+
+MAX_QUERY_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+
+def _query_type() -> type:
+    """A fresh root query type for each schema: the field ``relay.node()`` makes can join
+    only one schema (strawberry-graphql/strawberry#3360), and tests build many."""
+
+    @strawberry.type(name="Query", description="What can be read.")
+    class Query(
+        AccountQuery,
+        InvoiceQuery,
+        PaymentQuery,
+        PlanQuery,
+        LocationQuery,
+        ReportQuery,
+        AuditQuery,
+    ):
+        node: relay.Node | None = relay.node(description="Fetch any object by its ID.")
+
+    return Query
+
+
+@strawberry.type(description="What can be changed.")
+class Mutation(
+    AccountMutation,
+    PatientMutation,
+    LocationMutation,
+    InvoiceMutation,
+    PaymentMutation,
+    PlanMutation,
+    ShipmentMutation,
+):
+    pass
+
+
+@functools.cache
+def limit_rules() -> tuple[type[ASTValidationRule], ...]:
+    """The depth and alias limits, as validation rules built once per process.
+
+    ``ValidationCache`` keys on the rule classes, and ``QueryDepthLimiter`` and
+    ``MaxAliasesLimiter`` build new classes per instance, that is per request, so with
+    them the cache would never hit. These shared classes keep it hitting.
+    """
+    return (
+        create_depth_rule(MAX_QUERY_DEPTH, should_ignore=None),
+        create_alias_rule(MAX_ALIASES),
+    )
+
+
+def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
+    """The extensions every request runs, as classes or factories (one instance per request)."""
+    extensions: list[ExtensionFactory] = [
+        MaskUnexpectedErrors,
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules(list(limit_rules())),
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    extensions += [ParserCache, ValidationCache]
+    return extensions
+
+
+class BillingSchema(strawberry.Schema):
+    """Logs only unexpected errors: an expected one is the client's business, not ours."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        super().process_errors(
+            [error for error in errors if is_unexpected_error(error)], execution_context
+        )
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return BillingSchema(
+        query=_query_type(), mutation=Mutation, extensions=schema_extensions(settings)
+    )

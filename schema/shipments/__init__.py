@@ -1,0 +1,1 @@
+"""The shipments part of the GraphQL schema."""

@@ -1,0 +1,59 @@
+"""Shared fixtures. The suite runs against SQLite by default and against PostgreSQL when
+``TEST_DATABASE_URL`` names one (``.ci/run`` does both)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from tortoise.contrib.test import truncate_all_models
+
+from api.app import build_app
+from api.database import close_database, migrate_database, open_database
+from api.settings import Settings, load_settings
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    configured = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if configured:
+        return configured
+    path: Path = tmp_path_factory.mktemp("db") / "billing-test.sqlite3"
+    return f"sqlite://{path}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return load_settings({"DATABASE_URL": database_url, "BILLING_ENV": "development"})
+
+
+@pytest.fixture(scope="session")
+async def _migrated_database(settings: Settings) -> AsyncIterator[None]:
+    await migrate_database(settings)
+    await open_database(settings)
+    try:
+        yield
+    finally:
+        await close_database()
+
+
+@pytest.fixture
+async def db(_migrated_database: None) -> None:
+    """A migrated database, emptied before the test."""
+    await truncate_all_models()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Starlette:
+    return build_app(settings)
+
+
+@pytest.fixture
+async def client(app: Starlette, db: None) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

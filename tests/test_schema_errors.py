@@ -1,0 +1,155 @@
+"""Expected failures reach the client with a code; unexpected ones are masked."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import pytest
+import strawberry
+
+from api.settings import Settings
+from billing.errors import DomainError, ErrorCode
+from schema.common.errors import ExpectedError, RequestErrorCode, UserError
+from schema.root import BillingSchema, schema_extensions
+
+PAY_INVOICES = """
+mutation PayInvoices($input: PayInvoicesInput!) {
+  payInvoices(input: $input) {
+    payment { id status }
+    errors { code field message }
+  }
+}
+"""
+
+MY_INVOICES = """
+query MyInvoices($first: Int) {
+  myInvoices(first: $first) { totalCount edges { node { id } } }
+}
+"""
+
+SECRET_DETAIL = "patient Jane Roe, DOB 1980-02-29"
+
+
+async def _post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_a_mutation_not_built_yet_says_so_in_its_payload(client: httpx.AsyncClient) -> None:
+    body = await _post(
+        client,
+        PAY_INVOICES,
+        input={
+            "allocations": [{"invoiceId": "SW52b2ljZToxMjM=", "amount": "125.40"}],
+            "idempotencyKey": "attempt-1",
+        },
+    )
+
+    assert "errors" not in body
+    payload = body["data"]["payInvoices"]
+    assert payload["payment"] is None
+    assert payload["errors"] == [
+        {
+            "code": "NOT_IMPLEMENTED",
+            "field": None,
+            "message": "Paying invoices is not available yet.",
+        }
+    ]
+
+
+async def test_a_query_not_built_yet_is_an_expected_top_level_error(
+    client: httpx.AsyncClient,
+) -> None:
+    body = await _post(client, MY_INVOICES, first=10)
+
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "NOT_IMPLEMENTED"}
+    assert error["message"] == "Listing invoices is not available yet."
+    assert error["path"] == ["myInvoices"]
+
+
+async def test_fetching_a_node_not_built_yet_is_an_expected_error(
+    client: httpx.AsyncClient,
+) -> None:
+    node_id = strawberry.relay.to_base64("Invoice", 123)
+
+    body = await _post(client, "query($id: ID!) { node(id: $id) { id } }", id=node_id)
+
+    assert body["data"] == {"node": None}
+    assert body["errors"][0]["extensions"] == {"code": "NOT_IMPLEMENTED"}
+
+
+async def test_a_malformed_id_is_bad_user_input(client: httpx.AsyncClient) -> None:
+    body = await _post(client, "query($id: ID!) { node(id: $id) { id } }", id="not-an-id")
+
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert body["errors"][0]["message"] == "Not a valid ID for this field."
+
+
+@strawberry.type
+class _ProbeQuery:
+    @strawberry.field
+    def broken(self) -> str:
+        raise RuntimeError(SECRET_DETAIL)
+
+    @strawberry.field
+    def refused(self) -> str:
+        raise ExpectedError(RequestErrorCode.FORBIDDEN, "Staff only.")
+
+
+@pytest.fixture
+def probe_schema(settings: Settings) -> strawberry.Schema:
+    return BillingSchema(query=_ProbeQuery, extensions=schema_extensions(settings))
+
+
+async def test_an_unexpected_exception_is_masked(probe_schema: strawberry.Schema) -> None:
+    result = await probe_schema.execute("{ broken }")
+
+    assert result.errors is not None
+    [error] = [e.formatted for e in result.errors]
+    assert error["message"] == "Unexpected error."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert SECRET_DETAIL not in str(error)
+    assert "Jane" not in str(error)
+
+
+async def test_an_expected_error_passes_the_mask(probe_schema: strawberry.Schema) -> None:
+    result = await probe_schema.execute("{ refused }")
+
+    assert result.errors is not None
+    [error] = [e.formatted for e in result.errors]
+    assert error["message"] == "Staff only."
+    assert error["extensions"] == {"code": "FORBIDDEN"}
+
+
+async def test_a_validation_error_passes_the_mask(probe_schema: strawberry.Schema) -> None:
+    result = await probe_schema.execute("{ nonsense }")
+
+    assert result.errors is not None
+    assert "Cannot query field 'nonsense'" in result.errors[0].message
+
+
+async def test_only_unexpected_errors_are_logged(
+    probe_schema: strawberry.Schema, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        await probe_schema.execute("{ refused }")
+        assert caplog.records == []
+
+        await probe_schema.execute("{ broken }")
+        [record] = caplog.records
+        assert record.exc_info is not None
+        assert record.exc_info[0] is RuntimeError
+
+
+def test_a_domain_error_becomes_a_user_error() -> None:
+    error = DomainError(ErrorCode.AMOUNT_EXCEEDS_BALANCE, "More than the balance.", "amount")
+
+    assert UserError.from_domain_error(error) == UserError(
+        code=ErrorCode.AMOUNT_EXCEEDS_BALANCE, field="amount", message="More than the balance."
+    )

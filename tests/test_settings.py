@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from api.settings import DEFAULT_DATABASE_URL, Environment, SettingsError, load_settings
+
+PRODUCTION = {
+    "BILLING_ENV": "production",
+    "DATABASE_URL": "postgres://billing@db.internal:5432/billing",
+    "PUBLIC_BASE_URL": "https://billing.example.org/",
+    "BILLING_SECRET_KEY": "a-real-secret-key-from-the-vault-0123456789",
+    "PHI_ENCRYPTION_KEY": "k2026:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "STRIPE_SECRET_KEY": "sk_live_from_the_vault",
+    "STRIPE_WEBHOOK_SECRET": "whsec_from_the_vault",
+    "SHIPPING_WEBHOOK_SECRET": "shipping-secret-from-the-vault",
+}
+
+
+def test_development_runs_with_defaults_on_a_sqlite_file() -> None:
+    settings = load_settings({})
+
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.sqlite_path is not None
+    assert settings.secret_key.reveal()
+
+
+def test_production_starts_with_every_secret_set() -> None:
+    settings = load_settings(PRODUCTION)
+
+    assert settings.is_production
+    assert settings.public_base_url == "https://billing.example.org"
+    assert settings.stripe_api_base is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "BILLING_SECRET_KEY",
+        "PHI_ENCRYPTION_KEY",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "SHIPPING_WEBHOOK_SECRET",
+        "DATABASE_URL",
+        "PUBLIC_BASE_URL",
+    ],
+)
+def test_production_refuses_a_missing_setting_and_names_it(name: str) -> None:
+    environ = {key: value for key, value in PRODUCTION.items() if key != name}
+
+    with pytest.raises(SettingsError, match=name):
+        load_settings(environ)
+
+
+def test_production_refuses_a_development_default_secret() -> None:
+    development = load_settings({})
+    environ = {**PRODUCTION, "STRIPE_WEBHOOK_SECRET": development.stripe_webhook_secret.reveal()}
+
+    with pytest.raises(SettingsError, match="STRIPE_WEBHOOK_SECRET is the development default"):
+        load_settings(environ)
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(SettingsError, match="BILLING_ENV"):
+        load_settings({"BILLING_ENV": "staging"})
+
+
+def test_secrets_never_show_in_a_repr() -> None:
+    settings = load_settings(PRODUCTION)
+
+    text = repr(settings) + str(settings.stripe_secret_key)
+
+    assert "sk_live_from_the_vault" not in text
+    assert "a-real-secret-key" not in text
