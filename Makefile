@@ -11,7 +11,7 @@ PORT ?= 8000
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
 		--config-settings editable_mode=compat -e .
 	touch $(STAMP)
 
