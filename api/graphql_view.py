@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -11,6 +12,9 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from api.settings import Settings
+from auth.sessions import authenticate
+from auth.viewer import ANONYMOUS, Viewer, viewer_for_session
+from billing.audit import AuditActor, AuditBuffer, audit_chain_key
 from schema.context import GraphQLContext
 
 
@@ -27,6 +31,7 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
             subscription_protocols=(),
         )
         self.settings = settings
+        self.audit_key = audit_chain_key(settings.secret_key.reveal())
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -34,13 +39,33 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
         assert isinstance(request, Request)
         assert isinstance(response, Response)
         client_ip = request.client.host if request.client else ""
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        viewer = await self._viewer(request)
+        actor = AuditActor(
+            user_id=viewer.user_id, role=viewer.role, ip_address=client_ip, request_id=request_id
+        )
         return GraphQLContext(
             request=request,
             response=response,
             settings=self.settings,
-            request_id=request.scope.get("state", {}).get("request_id", ""),
+            request_id=request_id,
             client_ip=client_ip,
+            viewer=viewer,
+            audit=AuditBuffer(actor, key=self.audit_key),
         )
+
+    async def _viewer(self, request: Request) -> Viewer:
+        """The caller named by ``Authorization: Bearer <access token>``; anonymous when the
+        header is missing or the token is unknown, expired or revoked."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return ANONYMOUS
+        session = await authenticate(
+            token.strip(),
+            now=datetime.now(UTC),
+            idle_minutes=self.settings.session_idle_minutes,
+        )
+        return ANONYMOUS if session is None else viewer_for_session(session)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

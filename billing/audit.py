@@ -171,3 +171,122 @@ async def verify_audit_chain(key: bytes, batch_size: int = 5000) -> ChainReport:
     if head is not None and (head.last_hash != previous_hash or head.event_count != checked):
         return ChainReport(checked, head.last_event_id, "rows were deleted from the end")
     return ChainReport(checked, None, "")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditActor:
+    """The who and where of a request, stamped on every record it writes."""
+
+    user_id: int | None
+    role: str
+    ip_address: str
+    request_id: str
+
+
+class AuditBuffer:
+    """The records of one request, written together at its end.
+
+    Reads of patient data are folded into one record per resource type and patient, so a
+    page of 50 invoices is a single row that lists all 50 ids; nothing read is left out.
+    """
+
+    def __init__(self, actor: AuditActor, *, key: bytes) -> None:
+        self.actor = actor
+        self._key = key
+        self._records: list[AuditRecord] = []
+        self._reads: dict[tuple[str, int | None], list[str]] = {}
+
+    def record(
+        self,
+        action: str,
+        outcome: AuditOutcome,
+        *,
+        resource_type: str = "",
+        resource_id: str = "",
+        patient_id: int | None = None,
+        reference: str = "",
+    ) -> None:
+        self._records.append(
+            self.make_record(
+                action,
+                outcome,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                patient_id=patient_id,
+                reference=reference,
+            )
+        )
+
+    async def write_now(
+        self,
+        action: str,
+        outcome: AuditOutcome,
+        *,
+        resource_type: str = "",
+        resource_id: str = "",
+        patient_id: int | None = None,
+        reference: str = "",
+    ) -> None:
+        """Append one record at once. Call it inside the transaction of the change it
+        records, so the change and its record commit together or not at all."""
+        record = self.make_record(
+            action,
+            outcome,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            patient_id=patient_id,
+            reference=reference,
+        )
+        await append_audit_records([record], key=self._key)
+
+    def record_read(
+        self, resource_type: str, resource_id: int | str, patient_id: int | None
+    ) -> None:
+        ids = self._reads.setdefault((resource_type, patient_id), [])
+        text = str(resource_id)
+        if text not in ids:
+            ids.append(text)
+
+    def make_record(
+        self,
+        action: str,
+        outcome: AuditOutcome,
+        *,
+        resource_type: str = "",
+        resource_id: str = "",
+        patient_id: int | None = None,
+        reference: str = "",
+    ) -> AuditRecord:
+        """A record stamped with this request's actor, not buffered."""
+        return AuditRecord(
+            action=action,
+            outcome=outcome,
+            actor_id=self.actor.user_id,
+            actor_role=self.actor.role,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            patient_id=patient_id,
+            ip_address=self.actor.ip_address,
+            request_id=self.actor.request_id,
+            reference=reference,
+        )
+
+    def pending(self) -> list[AuditRecord]:
+        reads = [
+            self.make_record(
+                f"{resource_type.lower()}.read",
+                AuditOutcome.SUCCESS,
+                resource_type=resource_type,
+                resource_id=",".join(ids),
+                patient_id=patient_id,
+            )
+            for (resource_type, patient_id), ids in self._reads.items()
+        ]
+        return [*self._records, *reads]
+
+    async def flush(self) -> None:
+        """Write what was recorded; raises ``AuditWriteError`` when it cannot."""
+        records = self.pending()
+        await append_audit_records(records, key=self._key)
+        self._records.clear()
+        self._reads.clear()

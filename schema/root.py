@@ -23,6 +23,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as create
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
 from schema.audit.queries import AuditQuery
+from schema.common.access_log import AccessLog
 from schema.common.masking import MaskUnexpectedErrors, is_unexpected_error
 from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.queries import InvoiceQuery
@@ -98,6 +99,7 @@ def limit_rules() -> tuple[type[ASTValidationRule], ...]:
 def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
     """The extensions every request runs, as classes or factories (one instance per request)."""
     extensions: list[ExtensionFactory] = [
+        AccessLog,
         MaskUnexpectedErrors,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules(list(limit_rules())),

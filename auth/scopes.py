@@ -1,0 +1,81 @@
+"""What each role may do, as scopes. Resolvers declare the scope they need; nothing else
+grants access (deny unless a scope allows)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from models.enums import Role
+
+
+class Scope(StrEnum):
+    ACCOUNT_SELF = "account:self"  # read one's own account, sign out
+    MFA_ENROLL = "mfa:enroll"  # set up TOTP
+    BILLING_OWN_READ = "billing:own:read"  # one's own invoices, payments, plans, shipments
+    BILLING_OWN_PAY = "billing:own:pay"  # pay, save cards, plans, reorder, statements
+    BILLING_ALL_READ = "billing:all:read"  # any patient's bills (staff)
+    CLINICAL_READ = "clinical:read"  # procedure codes and line descriptions
+    PATIENTS_READ = "patients:read"  # patient records (staff)
+    PATIENTS_WRITE = "patients:write"
+    INVOICES_WRITE = "invoices:write"  # invoices, insurance decisions, shipments
+    ADJUSTMENTS_WRITE = "adjustments:write"  # discounts, write-offs, corrections
+    PAYMENTS_RECORD = "payments:record"  # checks, cash, bank transfers
+    REFUNDS_WRITE = "refunds:write"
+    REPORTS_READ = "reports:read"
+    LOCATIONS_READ = "locations:read"
+    LOCATIONS_WRITE = "locations:write"
+    AUDIT_READ = "audit:read"
+
+
+_EVERYONE = frozenset({Scope.ACCOUNT_SELF, Scope.MFA_ENROLL})
+
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.PATIENT: _EVERYONE
+    | {Scope.BILLING_OWN_READ, Scope.BILLING_OWN_PAY, Scope.CLINICAL_READ, Scope.LOCATIONS_READ},
+    Role.BILLING_STAFF: _EVERYONE
+    | {
+        Scope.BILLING_ALL_READ,
+        Scope.CLINICAL_READ,
+        Scope.PATIENTS_READ,
+        Scope.PATIENTS_WRITE,
+        Scope.INVOICES_WRITE,
+        Scope.ADJUSTMENTS_WRITE,
+        Scope.PAYMENTS_RECORD,
+        Scope.REFUNDS_WRITE,
+        Scope.REPORTS_READ,
+        Scope.LOCATIONS_READ,
+    },
+    # Money without the medicine: no procedure codes or descriptions.
+    Role.ACCOUNTANT: _EVERYONE | {Scope.BILLING_ALL_READ, Scope.REPORTS_READ, Scope.LOCATIONS_READ},
+    Role.ADMIN: _EVERYONE
+    | {
+        Scope.BILLING_ALL_READ,
+        Scope.CLINICAL_READ,
+        Scope.PATIENTS_READ,
+        Scope.PATIENTS_WRITE,
+        Scope.INVOICES_WRITE,
+        Scope.ADJUSTMENTS_WRITE,
+        Scope.PAYMENTS_RECORD,
+        Scope.REFUNDS_WRITE,
+        Scope.REPORTS_READ,
+        Scope.LOCATIONS_READ,
+        Scope.LOCATIONS_WRITE,
+    },
+    # The access log and nothing clinical or financial.
+    Role.AUDITOR: _EVERYONE | {Scope.AUDIT_READ},
+}
+
+# A staff session opened before MFA is enrolled may do nothing but enroll.
+ENROLLMENT_ONLY_SCOPES = frozenset({Scope.ACCOUNT_SELF, Scope.MFA_ENROLL})
+
+
+def scopes_for_roles(roles: Iterable[str]) -> frozenset[Scope]:
+    """The union of the scopes of ``roles``; an unknown role grants nothing."""
+    granted: set[Scope] = set()
+    for name in roles:
+        try:
+            granted |= ROLE_SCOPES[Role(name)]
+        except ValueError:
+            continue
+    return frozenset(granted)
