@@ -70,6 +70,10 @@ def _build_parser() -> argparse.ArgumentParser:
     charge.add_argument("--today", type=date.fromisoformat, default=None)
     charge.set_defaults(command=_not_available_yet, name="charge-due-installments")
 
+    commands.add_parser(
+        "rotate-phi-key", help="re-encrypt stored PHI under the first PHI_ENCRYPTION_KEY key"
+    ).set_defaults(command=_rotate_phi_key)
+
     commands.add_parser("audit-verify", help="check the access log's hash chain").set_defaults(
         command=_audit_verify
     )
@@ -131,6 +135,22 @@ def _export_schema(_args: argparse.Namespace, settings: Settings) -> int:
     from schema import build_schema
 
     print(build_schema(settings).as_str())
+    return 0
+
+
+def _rotate_phi_key(_args: argparse.Namespace, settings: Settings) -> int:
+    from auth.totp import MFA_SECRET_COLUMNS
+    from billing.phi_cipher import PhiCipher
+    from billing.phi_rotation import rotate_phi_keys
+
+    cipher = PhiCipher.from_setting(settings.phi_encryption_key.reveal())
+    report = _run_with_database(
+        settings, lambda: rotate_phi_keys(cipher, user_columns=MFA_SECRET_COLUMNS)
+    )
+    print(
+        f"billing: {report.values_reencrypted} values re-encrypted in {report.rows_updated} rows "
+        f"under key {cipher.active_key_id!r}"
+    )
     return 0
 
 

@@ -11,6 +11,10 @@ import orjson
 
 from api.request_context import current_request_id
 
+# The server's own lifecycle lines (addresses, ports, pids) carry no request data, so their
+# arguments may be formatted in. Every other logger's arguments are dropped.
+_FORMATTED_LOGGERS = frozenset({"uvicorn.error"})
+
 # Fields a log call may attach with ``extra=``; everything else is dropped.
 _ALLOWED_EXTRA = frozenset(
     {"method", "path", "status", "duration_ms", "event", "error_type", "operation", "count"}
@@ -23,8 +27,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            # The message template only: arguments may carry values we must not log.
-            "message": record.msg if isinstance(record.msg, str) else type(record.msg).__name__,
+            "message": _message(record),
         }
         request_id = current_request_id.get()
         if request_id:
@@ -36,6 +39,15 @@ class JsonFormatter(logging.Formatter):
             # The type, never the message or traceback locals: both can hold PHI.
             entry["error_type"] = record.exc_info[0].__name__
         return orjson.dumps(entry, default=str).decode()
+
+
+def _message(record: logging.LogRecord) -> str:
+    if not isinstance(record.msg, str):
+        return type(record.msg).__name__
+    if record.name in _FORMATTED_LOGGERS and record.args:
+        return record.getMessage()
+    # The template only: arguments may carry values we must not log.
+    return record.msg
 
 
 def configure_logging(level: int = logging.INFO) -> None:

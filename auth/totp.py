@@ -27,6 +27,14 @@ VALID_WINDOW = 1
 Encrypt = Callable[[str], str]
 Decrypt = Callable[[str], str]
 
+# The cipher purpose of ``User.mfa_secret_ct`` and ``User.mfa_pending_secret_ct`` (a pending
+# secret becomes the enabled one as it is), for encryption and for key rotation.
+MFA_SECRET_PURPOSE = "user.mfa_secret"  # noqa: S105 (a purpose, not a secret)
+MFA_SECRET_COLUMNS = {
+    "mfa_secret_ct": MFA_SECRET_PURPOSE,
+    "mfa_pending_secret_ct": MFA_SECRET_PURPOSE,
+}
+
 
 @dataclass(frozen=True)
 class TotpEnrollment:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,6 +15,8 @@ from models.enums import AuditOutcome
 
 if TYPE_CHECKING:
     from api.settings import Settings
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -26,6 +29,14 @@ class GraphQLContext:
     viewer: Viewer
     # What this request touched; written to the access log when the operation ends.
     audit: AuditBuffer
+    _per_request: dict[type[Any], Any] = field(default_factory=dict, repr=False)
+
+    def request_scoped(self, kind: type[_T], build: Callable[[], _T]) -> _T:
+        """The one ``kind`` of this request (data loaders), built on first use. It dies with
+        the request, so no cache ever serves one caller's rows to another."""
+        if kind not in self._per_request:
+            self._per_request[kind] = build()
+        return cast(_T, self._per_request[kind])
 
     def record_denial(self, field: str) -> None:
         self.audit.record("access.denied", AuditOutcome.DENIED, resource_type=field)

@@ -12,7 +12,7 @@ from auth.enrollment import ActivatedAccount, activate_patient_account, issue_en
 from billing.errors import DomainError, ErrorCode
 from models.patients import Patient
 from models.users import EnrollmentCode, User
-from tests.test_auth_factories import (
+from tests.factories.auth import (
     BIRTH_DATE,
     NOW,
     SECRET_KEY,

@@ -16,7 +16,7 @@ from auth.sessions import SessionScope, authenticate
 from billing.errors import DomainError, ErrorCode
 from models.enums import Role
 from models.users import User
-from tests.test_auth_factories import (
+from tests.factories.auth import (
     NOW,
     PASSWORD,
     SECRET_KEY,

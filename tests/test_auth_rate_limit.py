@@ -12,7 +12,7 @@ from auth.rate_limit import (
     record_failure,
 )
 from models.users import RateLimitCounter
-from tests.test_auth_factories import NOW
+from tests.factories.auth import NOW
 
 LIMIT = RateLimit("test", max_failures=3, window=timedelta(minutes=15))
 

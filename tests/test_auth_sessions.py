@@ -21,7 +21,7 @@ from auth.totp import confirm_totp_enrollment, start_totp_enrollment
 from billing.errors import DomainError, ErrorCode
 from models.enums import Role
 from models.users import AuthSession, User
-from tests.test_auth_factories import (
+from tests.factories.auth import (
     NOW,
     PASSWORD,
     SECRET_KEY,

@@ -18,7 +18,7 @@ from auth.totp import accept_totp_code, confirm_totp_enrollment, start_totp_enro
 from billing.errors import DomainError, ErrorCode
 from models.enums import Role
 from models.users import RecoveryCode, User
-from tests.test_auth_factories import NOW, SECRET_KEY, decrypt, enable_mfa, encrypt, make_user
+from tests.factories.auth import NOW, SECRET_KEY, decrypt, enable_mfa, encrypt, make_user
 
 
 async def test_enrollment_shows_a_secret_uri_and_qr_code_and_keeps_the_secret_pending(

@@ -57,3 +57,11 @@ def test_only_whitelisted_extra_fields_are_written() -> None:
 
     assert entry["status"] == 200
     assert "patient_name" not in entry
+
+
+def test_the_servers_own_lifecycle_lines_are_formatted() -> None:
+    record = logging.LogRecord(
+        "uvicorn.error", logging.INFO, __file__, 1, "Started server process [%d]", (4242,), None
+    )
+
+    assert _format(record)["message"] == "Started server process [4242]"

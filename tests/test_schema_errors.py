@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 import pytest
@@ -11,8 +10,11 @@ import strawberry
 
 from api.settings import Settings
 from billing.errors import DomainError, ErrorCode
+from models.enums import Role
 from schema.common.errors import ExpectedError, RequestErrorCode, UserError
 from schema.root import BillingSchema, schema_extensions
+from tests.factories.accounts import staff_token
+from tests.graphql_client import gql
 
 PAY_INVOICES = """
 mutation PayInvoices($input: PayInvoicesInput!) {
@@ -23,30 +25,25 @@ mutation PayInvoices($input: PayInvoicesInput!) {
 }
 """
 
-MY_INVOICES = """
-query MyInvoices($first: Int) {
-  myInvoices(first: $first) { totalCount edges { node { id } } }
-}
+RECEIVABLES = """
+query Receivables { receivables { billed { amount currency } } }
 """
 
 SECRET_DETAIL = "patient Jane Roe, DOB 1980-02-29"
 
 
-async def _post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def test_a_mutation_not_built_yet_says_so_in_its_payload(client: httpx.AsyncClient) -> None:
-    body = await _post(
+    _patient, token = await staff_token(Role.PATIENT)
+    body = await gql(
         client,
         PAY_INVOICES,
-        input={
-            "allocations": [{"invoiceId": "SW52b2ljZToxMjM=", "amount": "125.40"}],
-            "idempotencyKey": "attempt-1",
+        {
+            "input": {
+                "allocations": [{"invoiceId": "SW52b2ljZToxMjM=", "amount": "125.40"}],
+                "idempotencyKey": "attempt-1",
+            }
         },
+        token,
     )
 
     assert "errors" not in body
@@ -64,28 +61,30 @@ async def test_a_mutation_not_built_yet_says_so_in_its_payload(client: httpx.Asy
 async def test_a_query_not_built_yet_is_an_expected_top_level_error(
     client: httpx.AsyncClient,
 ) -> None:
-    body = await _post(client, MY_INVOICES, first=10)
+    _accountant, token = await staff_token(Role.ACCOUNTANT)
+    body = await gql(client, RECEIVABLES, token=token)
 
     assert body["data"] is None
     [error] = body["errors"]
     assert error["extensions"] == {"code": "NOT_IMPLEMENTED"}
-    assert error["message"] == "Listing invoices is not available yet."
-    assert error["path"] == ["myInvoices"]
+    assert error["message"] == "Receivables reports is not available yet."
+    assert error["path"] == ["receivables"]
 
 
 async def test_fetching_a_node_not_built_yet_is_an_expected_error(
     client: httpx.AsyncClient,
 ) -> None:
-    node_id = strawberry.relay.to_base64("Invoice", 123)
+    _patient, token = await staff_token(Role.PATIENT)
+    node_id = strawberry.relay.to_base64("Refund", 123)
 
-    body = await _post(client, "query($id: ID!) { node(id: $id) { id } }", id=node_id)
+    body = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": node_id}, token)
 
     assert body["data"] == {"node": None}
     assert body["errors"][0]["extensions"] == {"code": "NOT_IMPLEMENTED"}
 
 
 async def test_a_malformed_id_is_bad_user_input(client: httpx.AsyncClient) -> None:
-    body = await _post(client, "query($id: ID!) { node(id: $id) { id } }", id="not-an-id")
+    body = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": "not-an-id"})
 
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
     assert body["errors"][0]["message"] == "Not a valid ID for this field."

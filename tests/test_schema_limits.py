@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import httpx
 import pytest
@@ -11,8 +10,11 @@ import strawberry
 from strawberry.extensions import AddValidationRules
 
 from api.settings import Settings, load_settings
+from models.enums import Role
 from schema import build_schema
 from schema.root import MAX_ALIASES, MAX_TOKENS, schema_extensions
+from tests.factories.accounts import staff_token
+from tests.graphql_client import gql
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -32,25 +34,19 @@ def _production_settings() -> Settings:
     )
 
 
-async def _post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def _aliases(count: int) -> str:
     return "{ " + " ".join(f"a{n}: __typename" for n in range(count)) + " }"
 
 
 async def test_sixteen_aliases_are_refused(client: httpx.AsyncClient) -> None:
-    body = await _post(client, _aliases(MAX_ALIASES + 1))
+    body = await gql(client, _aliases(MAX_ALIASES + 1))
 
     assert "data" not in body or body["data"] is None
     assert "aliases" in body["errors"][0]["message"]
 
 
 async def test_fifteen_aliases_are_fine(client: httpx.AsyncClient) -> None:
-    body = await _post(client, _aliases(MAX_ALIASES))
+    body = await gql(client, _aliases(MAX_ALIASES))
 
     assert "errors" not in body
     assert len(body["data"]) == MAX_ALIASES
@@ -63,14 +59,14 @@ async def test_a_query_deeper_than_ten_is_refused(client: httpx.AsyncClient) -> 
         deep = f"payments {{ allocations {{ invoice {{ {deep} }} }} }}"
     query = f"query($id: ID!) {{ node(id: $id) {{ ... on Invoice {{ {deep} }} }} }}"
 
-    body = await _post(client, query, id="SW52b2ljZTox")
+    body = await gql(client, query, {"id": "SW52b2ljZTox"})
 
     assert body.get("data") is None
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
 
 
 async def test_a_document_of_too_many_tokens_is_refused(client: httpx.AsyncClient) -> None:
-    body = await _post(client, "{ " + "__typename " * MAX_TOKENS + "}")
+    body = await gql(client, "{ " + "__typename " * MAX_TOKENS + "}")
 
     assert body.get("data") is None
     assert "more than 2000 tokens" in body["errors"][0]["message"]
@@ -80,10 +76,12 @@ async def test_a_document_of_too_many_tokens_is_refused(client: httpx.AsyncClien
 async def test_a_page_size_out_of_range_is_bad_user_input(
     client: httpx.AsyncClient, first: int
 ) -> None:
-    body = await _post(
+    _auditor, token = await staff_token(Role.AUDITOR)
+    body = await gql(
         client,
         "query($first: Int) { auditTrail(first: $first) { edges { node { id } } } }",
-        first=first,
+        {"first": first},
+        token,
     )
 
     assert body["data"] is None
@@ -93,7 +91,10 @@ async def test_a_page_size_out_of_range_is_bad_user_input(
 
 
 async def test_a_foreign_cursor_is_bad_user_input(client: httpx.AsyncClient) -> None:
-    body = await _post(client, '{ myInvoices(after: "bm90LWEtY3Vyc29y") { totalCount } }')
+    _patient, token = await staff_token(Role.PATIENT)
+    body = await gql(
+        client, '{ myInvoices(after: "bm90LWEtY3Vyc29y") { totalCount } }', token=token
+    )
 
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
 

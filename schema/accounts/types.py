@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
+from strawberry.permission import BasePermission, PermissionExtension
 
+from auth.scopes import Scope
+from auth.sessions import IssuedSession
 from models.enums import Role as Role
+from models.patients import Patient as PatientRow
 from models.users import User as UserRow
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
 from schema.common.node import NodeLookupNotImplemented
+from schema.context import GraphQLContext
 from schema.patients.types import Patient
 
 strawberry.enum(Role, description="What a user may do.")
+
+
+class _SeesUsersPatient(BasePermission):
+    """The patient record of a user is shown to that patient and to staff who read patient
+    records; to anyone else (say, the caller who just activated the account) it is null."""
+
+    message = "Hidden."
+
+    def has_permission(self, source: Any, info: Info[GraphQLContext, Any], **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        patient_id = source.patient_id if isinstance(source, User) else None
+        if patient_id is None:
+            return False
+        return viewer.owns_patient_record(patient_id) or viewer.can(Scope.PATIENTS_READ)
 
 
 @strawberry.type(description="Someone who signs in: a patient, or staff.")
@@ -27,9 +46,15 @@ class User(NodeLookupNotImplemented, relay.Node):
     )
     patient_id: strawberry.Private[int | None]
 
-    @fields.field(description="The patient this user is, for a patient's own account.")
-    def patient(self) -> Patient | None:
-        raise_not_implemented("A user's patient record")
+    @fields.field(
+        description="The patient this user is, for a patient's own account.",
+        extensions=[PermissionExtension(permissions=[_SeesUsersPatient()], fail_silently=True)],
+    )
+    async def patient(self) -> Patient | None:
+        if self.patient_id is None:
+            return None
+        row = await PatientRow.get_or_none(id=self.patient_id)
+        return None if row is None else Patient.from_model(row)
 
     @classmethod
     def from_model(cls, row: UserRow) -> User:
@@ -51,3 +76,11 @@ class Session:
     expires_at: datetime.datetime = strawberry.field(
         description="When the access token stops working."
     )
+
+    @classmethod
+    def from_issued(cls, issued: IssuedSession) -> Session:
+        return cls(
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            expires_at=issued.access_expires_at,
+        )

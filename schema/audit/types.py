@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from typing import Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
+from strawberry.relay.utils import from_base64, to_base64
 
 from models.audit import AuditEvent as AuditEventRow
 from models.enums import AuditOutcome as AuditOutcome
 from schema.accounts.types import Role, User
+from schema.audit.loaders import users_by_id
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
+from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.node import NodeLookupNotImplemented
+from schema.context import GraphQLContext
 
 strawberry.enum(AuditOutcome, description="How an audited action ended.")
+
+_CURSOR_PREFIX = "audit-event"
 
 
 @strawberry.type(description="Who did what to which record, and when. Append-only.")
@@ -24,27 +31,32 @@ class AuditEvent(NodeLookupNotImplemented, relay.Node):
     actor_role: Role | None = strawberry.field(
         description="The role the actor acted in; null for the system."
     )
-    action: str = strawberry.field(description='What was done, such as "invoice.view".')
+    action: str = strawberry.field(description='What was done, such as "invoice.read".')
     resource_type: str = strawberry.field(description="The kind of record acted on.")
-    resource_id: str = strawberry.field(description="The record acted on.")
+    resource_id: str = strawberry.field(
+        description="The record acted on; several comma-separated ids for a batch of reads."
+    )
     patient_id: relay.GlobalID | None = strawberry.field(
-        description="The patient whose data it was, if any."
+        description="The ID of the patient whose data it was, if any."
     )
     outcome: AuditOutcome = strawberry.field(description="How it ended.")
     ip_address: str = strawberry.field(description="Where the request came from.")
     request_id: str = strawberry.field(description="The request's id, as in the logs.")
     actor_id: strawberry.Private[int | None]
 
-    @fields.field(description="Who did it; null for the system.")
-    def actor(self) -> User | None:
-        raise_not_implemented("An audit event's actor")
+    @fields.field(description="Who did it; null for the system or an anonymous caller.")
+    async def actor(self, info: Info[GraphQLContext, Any]) -> User | None:
+        if self.actor_id is None:
+            return None
+        row = await users_by_id(info.context).load(self.actor_id)
+        return None if row is None else User.from_model(row)
 
     @classmethod
     def from_model(cls, row: AuditEventRow) -> AuditEvent:
         return cls(
             id=row.id,
             occurred_at=row.occurred_at,
-            actor_role=Role(row.actor_role) if row.actor_role else None,
+            actor_role=_role(row.actor_role),
             action=row.action,
             resource_type=row.resource_type,
             resource_id=row.resource_id,
@@ -62,4 +74,44 @@ class AuditEvent(NodeLookupNotImplemented, relay.Node):
 
 @strawberry.type(name="AuditEventConnection", description="A page of audit events.")
 class AuditEventConnection(relay.Connection[AuditEvent]):
-    pass
+    @classmethod
+    def from_rows(
+        cls, rows: Sequence[AuditEventRow], *, limit: int, after_given: bool
+    ) -> AuditEventConnection:
+        """The page of ``rows`` fetched newest first with ``limit + 1`` rows, so that one
+        row more than ``limit`` means another page follows."""
+        edges = [
+            relay.Edge(cursor=encode_audit_cursor(row.id), node=AuditEvent.from_model(row))
+            for row in rows[:limit]
+        ]
+        page_info = relay.PageInfo(
+            has_next_page=len(rows) > limit,
+            has_previous_page=after_given,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+        return cls(edges=edges, page_info=page_info)
+
+
+def encode_audit_cursor(event_id: int) -> str:
+    return to_base64(_CURSOR_PREFIX, event_id)
+
+
+def decode_audit_cursor(cursor: str) -> int:
+    """The id of the event a cursor points at; ``BAD_USER_INPUT`` for anything else."""
+    try:
+        prefix, raw_id = from_base64(cursor)
+        event_id = int(raw_id)
+    except ValueError:
+        prefix, event_id = "", 0
+    if prefix != _CURSOR_PREFIX or event_id <= 0:
+        raise ExpectedError(RequestErrorCode.BAD_USER_INPUT, "`after` is not a valid cursor.")
+    return event_id
+
+
+def _role(value: str) -> Role | None:
+    # The access log outlives role names: a role no longer known reads as none.
+    try:
+        return Role(value)
+    except ValueError:
+        return None

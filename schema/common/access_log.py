@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from billing.audit import AuditWriteError
@@ -26,12 +26,14 @@ class AccessLog(SchemaExtension):
             await context.audit.flush()
         except AuditWriteError:
             _log.error("access log write failed; operation withheld")
-            self.execution_context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        "The request could not be completed. Try again.",
-                        extensions={"code": INTERNAL_ERROR_CODE},
-                    )
-                ],
-            )
+            # Strawberry returns the result object it already holds, so change that one.
+            result = self.execution_context.result
+            if result is None:
+                return
+            result.data = None
+            result.errors = [
+                GraphQLError(
+                    "The request could not be completed. Try again.",
+                    extensions={"code": INTERNAL_ERROR_CODE},
+                )
+            ]

@@ -67,8 +67,13 @@ def requires(*scopes: Scope) -> type[ScopePermission]:
 
 def hidden_without(*scopes: Scope) -> PermissionExtension:
     """A field extension that resolves a nullable field to null for callers lacking
-    ``scopes`` (for example procedure codes for accountants). A new extension per field:
-    Strawberry configures each one for the field it is applied to."""
+    ``scopes`` (for example procedure codes for accountants). The permission class is
+    shared per set of scopes (Strawberry names a schema directive after it), the extension
+    is new per field (Strawberry configures it for the field it is applied to)."""
+    return PermissionExtension(permissions=[_hidden_without_class(*scopes)()], fail_silently=True)
+
+
+@functools.cache
+def _hidden_without_class(*scopes: Scope) -> type[HiddenWithoutScope]:
     name = "HiddenWithout_" + "_".join(scope.name for scope in scopes)
-    permission = type(name, (HiddenWithoutScope,), {"required": frozenset(scopes)})
-    return PermissionExtension(permissions=[permission()], fail_silently=True)
+    return type(name, (HiddenWithoutScope,), {"required": frozenset(scopes)})

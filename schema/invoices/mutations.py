@@ -8,8 +8,10 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from auth.scopes import Scope
 from schema.common import fields
 from schema.common.errors import Payload, not_implemented_payload
+from schema.common.permissions import requires
 from schema.invoices.types import Invoice, PaperStatementRequest
 
 
@@ -113,36 +115,54 @@ class AdjustInvoicePayload(InvoicePayload):
 
 @strawberry.type
 class InvoiceMutation:
-    @fields.mutation(description="A short-lived link to a printable PDF of an invoice.")
+    @fields.mutation(
+        description="A short-lived link to a printable PDF of an invoice.",
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+    )
     async def create_invoice_pdf_link(
         self, invoice_id: relay.GlobalID
     ) -> CreateInvoicePdfLinkPayload:
         return not_implemented_payload(CreateInvoicePdfLinkPayload, "Invoice PDFs")
 
-    @fields.mutation(description="Ask for a statement of these invoices by post.")
+    @fields.mutation(
+        description="Ask for a statement of these invoices by post.",
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+    )
     async def request_paper_statement(
         self, invoice_ids: list[relay.GlobalID]
     ) -> RequestPaperStatementPayload:
         return not_implemented_payload(RequestPaperStatementPayload, "Paper statements")
 
     @fields.mutation(
-        description="Order an invoice's reorderable lines again (all of them when lineIds is null)."
+        description=(
+            "Order an invoice's reorderable lines again (all of them when lineIds is null)."
+        ),
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
     )
     async def reorder_items(
         self, invoice_id: relay.GlobalID, line_ids: list[relay.GlobalID] | None = None
     ) -> ReorderItemsPayload:
         return not_implemented_payload(ReorderItemsPayload, "Reordering items")
 
-    @fields.mutation(description="Issue an invoice. Staff only.")
+    @fields.mutation(
+        description="Issue an invoice. Staff only.",
+        permission_classes=[requires(Scope.INVOICES_WRITE)],
+    )
     async def create_invoice(self, input: CreateInvoiceInput) -> CreateInvoicePayload:
         return not_implemented_payload(CreateInvoicePayload, "Creating invoices")
 
-    @fields.mutation(description="Record what an insurer paid and denied. Staff only.")
+    @fields.mutation(
+        description="Record what an insurer paid and denied. Staff only.",
+        permission_classes=[requires(Scope.INVOICES_WRITE)],
+    )
     async def record_insurance_decision(
         self, input: InsuranceDecisionInput
     ) -> RecordInsuranceDecisionPayload:
         return not_implemented_payload(RecordInsuranceDecisionPayload, "Insurance decisions")
 
-    @fields.mutation(description="Discount, write off or add to an invoice. Staff only.")
+    @fields.mutation(
+        description="Discount, write off or add to an invoice. Staff only.",
+        permission_classes=[requires(Scope.ADJUSTMENTS_WRITE)],
+    )
     async def adjust_invoice(self, input: AdjustInvoiceInput) -> AdjustInvoicePayload:
         return not_implemented_payload(AdjustInvoicePayload, "Invoice adjustments")

@@ -6,17 +6,40 @@ import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import Info, relay
 
+from auth.scopes import Scope
+from billing.invoice_reads import (
+    Audience,
+    InvoiceFilters,
+    InvoiceListing,
+    InvoicePosition,
+    InvoiceRecord,
+    InvoiceSort,
+    InvoiceSortField,
+    SortValue,
+    invoice_page,
+    patient_today,
+    sort_value,
+)
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
-from schema.common.pagination import AfterArgument, FirstArgument, OrderDirection, page_request
-from schema.invoices.types import InvoiceConnection, InvoiceStatus
+from schema.common.errors import ExpectedError, RequestErrorCode
+from schema.common.keyset import (
+    decode_keyset_cursor,
+    encode_keyset_cursor,
+    invalid_cursor_error,
+    page_size,
+)
+from schema.common.pagination import AfterArgument, FirstArgument, OrderDirection
+from schema.common.permissions import requires
+from schema.context import GraphQLContext
+from schema.invoices.types import Invoice, InvoiceConnection, InvoiceStatus
 
 
 @strawberry.input(description="Which invoices to list; every given condition must hold.")
 class InvoiceFilter:
     status: list[InvoiceStatus] | None = strawberry.field(
-        default=None, description="Any of these statuses."
+        default=None, description="Any of these statuses; null or empty for any status."
     )
     provider_name: str | None = strawberry.field(
         default=None, description="Providers whose name contains this text, ignoring case."
@@ -28,7 +51,11 @@ class InvoiceFilter:
         default=None, description="Issued on or before this date."
     )
     overdue: bool | None = strawberry.field(
-        default=None, description="True: only overdue invoices; false: only those not overdue."
+        default=None,
+        description=(
+            "True: only overdue invoices (due before today, where the patient lives, with a "
+            "balance left); false: only those not overdue."
+        ),
     )
 
 
@@ -41,7 +68,7 @@ class InvoiceOrderField(Enum):
     PROVIDER = "PROVIDER"
 
 
-@strawberry.input(description="How invoices are sorted.")
+@strawberry.input(description="How invoices are sorted; invoices that tie keep a fixed order.")
 class InvoiceOrder:
     field: InvoiceOrderField = strawberry.field(description="What to sort by.")
     direction: OrderDirection = strawberry.field(
@@ -49,15 +76,109 @@ class InvoiceOrder:
     )
 
 
+_SORT_FIELDS = {
+    InvoiceOrderField.ISSUED_AT: InvoiceSortField.ISSUED_AT,
+    InvoiceOrderField.DUE_AT: InvoiceSortField.DUE_AT,
+    InvoiceOrderField.TOTAL: InvoiceSortField.TOTAL,
+    InvoiceOrderField.BALANCE: InvoiceSortField.BALANCE,
+    InvoiceOrderField.PROVIDER: InvoiceSortField.PROVIDER,
+}
+_DATE_FIELDS = frozenset({InvoiceSortField.ISSUED_AT, InvoiceSortField.DUE_AT})
+_INT_FIELDS = frozenset({InvoiceSortField.TOTAL, InvoiceSortField.BALANCE})
+
+
 @strawberry.type
 class InvoiceQuery:
-    @fields.field(description="The signed-in patient's invoices, newest first by default.")
+    @fields.field(
+        description="The signed-in patient's invoices, newest first by default.",
+        permission_classes=[requires(Scope.BILLING_OWN_READ)],
+    )
     async def my_invoices(
         self,
+        info: Info[GraphQLContext, None],
         first: FirstArgument = None,
         after: AfterArgument = None,
         filter: InvoiceFilter | None = None,
         order_by: InvoiceOrder | None = None,
     ) -> InvoiceConnection:
-        page_request(first, after)
-        raise_not_implemented("Listing invoices")
+        limit = page_size(first)
+        sort = _sort(order_by)
+        position = None if after is None else _position(after, sort)
+        patient_id = info.context.viewer.patient_id
+        if patient_id is None:
+            raise ExpectedError(RequestErrorCode.FORBIDDEN, "Only patients have invoices.")
+        listing = InvoiceListing(Audience.patient(patient_id), await _filters(filter, patient_id))
+        page = await invoice_page(listing, sort, position, limit)
+        for record in page.records:
+            info.context.record_read("Invoice", record.id, record.patient_id)
+        edges = [
+            relay.Edge(cursor=_cursor(record, sort), node=Invoice.from_model(record))
+            for record in page.records
+        ]
+        return InvoiceConnection(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            listing=listing,
+        )
+
+
+def _sort(order_by: InvoiceOrder | None) -> InvoiceSort:
+    if order_by is None:
+        return InvoiceSort()
+    return InvoiceSort(
+        field=_SORT_FIELDS[order_by.field],
+        descending=order_by.direction is OrderDirection.DESC,
+    )
+
+
+def _order_tag(sort: InvoiceSort) -> str:
+    return f"invoices:{sort.field.name}:{'DESC' if sort.descending else 'ASC'}"
+
+
+def _cursor(record: InvoiceRecord, sort: InvoiceSort) -> str:
+    value = sort_value(record, sort.field)
+    encoded = value.isoformat() if isinstance(value, datetime.date) else value
+    return encode_keyset_cursor(_order_tag(sort), encoded, record.id)
+
+
+def _position(after: str, sort: InvoiceSort) -> InvoicePosition:
+    cursor = decode_keyset_cursor(after, _order_tag(sort))
+    raw = cursor.value
+    value: SortValue
+    if sort.field in _DATE_FIELDS:
+        if not isinstance(raw, str):
+            raise invalid_cursor_error()
+        try:
+            value = datetime.date.fromisoformat(raw)
+        except ValueError:
+            raise invalid_cursor_error() from None
+    elif sort.field in _INT_FIELDS:
+        if not isinstance(raw, int):
+            raise invalid_cursor_error()
+        value = raw
+    else:
+        if not isinstance(raw, str):
+            raise invalid_cursor_error()
+        value = raw
+    return InvoicePosition(value=value, id=cursor.id)
+
+
+async def _filters(given: InvoiceFilter | None, patient_id: int) -> InvoiceFilters:
+    if given is None:
+        return InvoiceFilters()
+    # "Today" matters only to the overdue condition; it is the patient's local date.
+    today = None if given.overdue is None else await patient_today(patient_id)
+    provider = (given.provider_name or "").strip()
+    return InvoiceFilters(
+        today=today,
+        statuses=tuple(given.status) if given.status else None,
+        provider_contains=provider or None,
+        issued_from=given.issued_from,
+        issued_to=given.issued_to,
+        overdue=given.overdue,
+    )

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from enum import Enum
+from typing import Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
 
+from auth.scopes import Scope
+from billing.invoice_reads import InvoiceLineRecord, InvoiceListing, InvoiceRecord, count_invoices
 from models.enums import InvoiceStatus as InvoiceStatus
 from models.invoices import Invoice as InvoiceRow
 from models.invoices import InvoiceLine as InvoiceLineRow
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
 from schema.common.money import Money
 from schema.common.node import NodeLookupNotImplemented
+from schema.common.permissions import hidden_without
+from schema.context import GraphQLContext
+from schema.invoices.access import visible_nodes
+from schema.invoices.loaders import loaders_for
 from schema.locations.types import Location
 from schema.payments.types import Payment
 from schema.shipments.types import Shipment
@@ -25,8 +32,17 @@ strawberry.enum(InvoiceStatus, description="Where an invoice stands.")
 @strawberry.type(description="One billed item of an invoice.")
 class InvoiceLine(NodeLookupNotImplemented, relay.Node):
     id: relay.NodeID[int]
-    description: str = strawberry.field(description="What was provided.")
-    code: str = strawberry.field(description="The billing code, such as a CPT or HCPCS code.")
+    description: str | None = strawberry.field(
+        description="What was provided; null for callers who may not see clinical details.",
+        extensions=[hidden_without(Scope.CLINICAL_READ)],
+    )
+    code: str | None = strawberry.field(
+        description=(
+            "The billing code, such as a CPT or HCPCS code; null for callers who may not "
+            "see clinical details."
+        ),
+        extensions=[hidden_without(Scope.CLINICAL_READ)],
+    )
     quantity: int = strawberry.field(description="How many were provided.")
     unit_price: Money = strawberry.field(description="The price of one.")
     amount: Money = strawberry.field(description="quantity times unitPrice.")
@@ -34,7 +50,7 @@ class InvoiceLine(NodeLookupNotImplemented, relay.Node):
     sku: str | None = strawberry.field(description="The product's catalog sku, when it has one.")
 
     @classmethod
-    def from_model(cls, row: InvoiceLineRow, currency: str) -> InvoiceLine:
+    def from_model(cls, row: InvoiceLineRow | InvoiceLineRecord, currency: str) -> InvoiceLine:
         """``currency`` is the invoice's: lines have no currency of their own."""
         return cls(
             id=row.id,
@@ -49,7 +65,7 @@ class InvoiceLine(NodeLookupNotImplemented, relay.Node):
 
 
 @strawberry.type(description="A bill for care or supplies.")
-class Invoice(NodeLookupNotImplemented, relay.Node):
+class Invoice(relay.Node):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="The invoice number, unique per location.")
     status: InvoiceStatus = strawberry.field(description="Where the invoice stands.")
@@ -58,7 +74,7 @@ class Invoice(NodeLookupNotImplemented, relay.Node):
     issued_at: datetime.date = strawberry.field(description="When the invoice was issued.")
     due_at: datetime.date = strawberry.field(description="When payment is due.")
     currency: str = strawberry.field(description="The ISO 4217 currency of every amount.")
-    total: Money = strawberry.field(description="The sum of the lines.")
+    total: Money = strawberry.field(description="The sum of the lines, with adjustments.")
     balance: Money = strawberry.field(description="What is still owed, by anyone.")
     insurance_pending: Money = strawberry.field(
         description="What insurance is expected to pay and has not decided yet."
@@ -67,27 +83,56 @@ class Invoice(NodeLookupNotImplemented, relay.Node):
     location_id: strawberry.Private[int]
 
     @fields.field(description="The location that issued the invoice.")
-    def location(self) -> Location:
-        raise_not_implemented("An invoice's location")
+    async def location(self, info: Info[GraphQLContext, None]) -> Location:
+        row = await loaders_for(info).location_by_id.load(self.location_id)
+        if row is None:  # The foreign key forbids it.
+            raise LookupError(f"location {self.location_id} of invoice {self.id} is missing")
+        return Location.from_model(row)
 
-    @fields.field(description="What the patient owes now, insurance aside.")
-    def patient_responsibility(self) -> Money:
-        raise_not_implemented("Patient responsibility")
+    @fields.field(description="What the patient owes on it, insurance aside, before payments.")
+    async def patient_responsibility(self, info: Info[GraphQLContext, None]) -> Money:
+        minor = await loaders_for(info).responsibility_by_invoice.load(self.id)
+        return Money.from_minor(minor, self.currency)
 
     @fields.field(description="The billed items, in order.")
-    def lines(self) -> list[InvoiceLine]:
-        raise_not_implemented("Invoice lines")
+    async def lines(self, info: Info[GraphQLContext, None]) -> list[InvoiceLine]:
+        rows = await loaders_for(info).lines_by_invoice.load(self.id)
+        return [InvoiceLine.from_model(row, self.currency) for row in rows]
 
     @fields.field(description="Payments towards this invoice, newest first.")
-    def payments(self) -> list[Payment]:
-        raise_not_implemented("An invoice's payments")
+    async def payments(self, info: Info[GraphQLContext, None]) -> list[Payment]:
+        rows = await loaders_for(info).payments_by_invoice.load(self.id)
+        for row in rows:
+            info.context.record_read("Payment", row.id, row.patient_id)
+        return [Payment.from_model(row) for row in rows]
 
-    @fields.field(description="Shipments of this invoice's items.")
-    def shipments(self) -> list[Shipment]:
-        raise_not_implemented("An invoice's shipments")
+    @fields.field(description="Shipments of this invoice's items, oldest first.")
+    async def shipments(self, info: Info[GraphQLContext, None]) -> list[Shipment]:
+        rows = await loaders_for(info).shipments_by_invoice.load(self.id)
+        for row in rows:
+            info.context.record_read("Shipment", row.id, row.patient_id)
+        return [Shipment.from_model(row) for row in rows]
 
     @classmethod
-    def from_model(cls, row: InvoiceRow) -> Invoice:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Invoice | None]:
+        """The caller's own invoices (any, for staff who read all bills); null otherwise."""
+        return await visible_nodes(
+            info,
+            node_ids,
+            required=required,
+            resource_type="Invoice",
+            loader=lambda loaders: loaders.invoice_by_id,
+            build=cls.from_model,
+        )
+
+    @classmethod
+    def from_model(cls, row: InvoiceRow | InvoiceRecord) -> Invoice:
         currency = row.currency
         return cls(
             id=row.id,
@@ -108,9 +153,12 @@ class Invoice(NodeLookupNotImplemented, relay.Node):
 
 @strawberry.type(name="InvoiceConnection", description="A page of invoices.")
 class InvoiceConnection(relay.Connection[Invoice]):
-    total_count: int = strawberry.field(
-        description="How many invoices match the filter, on every page."
-    )
+    # Counted only when totalCount is asked for.
+    listing: strawberry.Private[InvoiceListing]
+
+    @fields.field(description="How many invoices match the filter, on every page.")
+    async def total_count(self) -> int:
+        return await count_invoices(self.listing)
 
 
 @strawberry.enum(description="Where a request for a paper statement stands.")

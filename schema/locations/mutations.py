@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-import strawberry
+from typing import Any
 
+import strawberry
+from strawberry import Info
+from tortoise.transactions import in_transaction
+
+from auth.scopes import Scope
+from billing.errors import DomainError
+from billing.locations import create_location
+from models.enums import AuditOutcome
 from schema.common import fields
-from schema.common.errors import Payload, not_implemented_payload
+from schema.common.errors import Payload, UserError
+from schema.common.permissions import requires
+from schema.context import GraphQLContext
 from schema.locations.types import Location
+
+CREATE_ACTION = "location.create"
 
 
 @strawberry.input(description="A new location.")
@@ -25,6 +37,24 @@ class CreateLocationPayload(Payload):
 
 @strawberry.type
 class LocationMutation:
-    @fields.mutation(description="Add a location. Admins only.")
-    async def create_location(self, input: CreateLocationInput) -> CreateLocationPayload:
-        return not_implemented_payload(CreateLocationPayload, "Creating locations")
+    @fields.mutation(
+        description="Add a location. Admins only.",
+        permission_classes=[requires(Scope.LOCATIONS_WRITE)],
+    )
+    async def create_location(
+        self, info: Info[GraphQLContext, Any], input: CreateLocationInput
+    ) -> CreateLocationPayload:
+        audit = info.context.audit
+        try:
+            async with in_transaction():
+                row = await create_location(input.name, input.timezone, input.address)
+                await audit.write_now(
+                    CREATE_ACTION,
+                    AuditOutcome.SUCCESS,
+                    resource_type="Location",
+                    resource_id=str(row.id),
+                )
+        except DomainError as error:
+            audit.record(CREATE_ACTION, AuditOutcome.FAILURE, reference=error.code.value)
+            return CreateLocationPayload(errors=[UserError.from_domain_error(error)])
+        return CreateLocationPayload(location=Location.from_model(row))

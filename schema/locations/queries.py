@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import strawberry
 
+from auth.scopes import Scope
+from models.locations import Location as LocationRow
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
+from schema.common.permissions import requires
 from schema.locations.types import Location
 
 
 @strawberry.type
 class LocationQuery:
-    @fields.field(description="Every location, by name.")
+    @fields.field(
+        description="Every location, by name.",
+        permission_classes=[requires(Scope.LOCATIONS_READ)],
+    )
     async def locations(self) -> list[Location]:
-        raise_not_implemented("Listing locations")
+        return [Location.from_model(row) for row in await LocationRow.all().order_by("name")]

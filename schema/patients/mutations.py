@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
+from tortoise.transactions import in_transaction
 
+from auth.enrollment import issue_enrollment_code
+from auth.scopes import Scope
+from billing.errors import DomainError
+from billing.patients import create_patient
+from models.enums import AuditOutcome
 from schema.common import fields
-from schema.common.errors import Payload, not_implemented_payload
-from schema.patients.types import Patient
+from schema.common.errors import Payload, UserError
+from schema.common.permissions import requires
+from schema.context import GraphQLContext
+from schema.locations.types import location_pk
+from schema.patients.cipher import phi_cipher
+from schema.patients.types import RESOURCE_TYPE, Patient
+
+CREATE_ACTION = "patient.create"
 
 
 @strawberry.input(description="A new patient. Staff only.")
@@ -39,6 +52,41 @@ class CreatePatientPayload(Payload):
 
 @strawberry.type
 class PatientMutation:
-    @fields.mutation(description="Register a patient and issue an enrollment code. Staff only.")
-    async def create_patient(self, input: CreatePatientInput) -> CreatePatientPayload:
-        return not_implemented_payload(CreatePatientPayload, "Creating patients")
+    @fields.mutation(
+        description="Register a patient and issue an enrollment code. Staff only.",
+        permission_classes=[requires(Scope.PATIENTS_WRITE)],
+    )
+    async def create_patient(
+        self, info: Info[GraphQLContext, Any], input: CreatePatientInput
+    ) -> CreatePatientPayload:
+        context = info.context
+        try:
+            location_id = None if input.location_id is None else location_pk(input.location_id)
+            async with in_transaction():
+                row = await create_patient(
+                    phi_cipher(context),
+                    input.first_name,
+                    input.last_name,
+                    input.date_of_birth,
+                    input.email,
+                    input.phone,
+                    location_id,
+                )
+                enrollment = await issue_enrollment_code(
+                    row.id,
+                    secret_key=context.settings.secret_key.reveal(),
+                    now=datetime.datetime.now(datetime.UTC),
+                )
+                await context.audit.write_now(
+                    CREATE_ACTION,
+                    AuditOutcome.SUCCESS,
+                    resource_type=RESOURCE_TYPE,
+                    resource_id=str(row.id),
+                    patient_id=row.id,
+                )
+        except DomainError as error:
+            context.audit.record(CREATE_ACTION, AuditOutcome.FAILURE, reference=error.code.value)
+            return CreatePatientPayload(errors=[UserError.from_domain_error(error)])
+        return CreatePatientPayload(
+            patient=Patient.from_model(row), enrollment_code=enrollment.code
+        )

@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry import relay
+from typing import Any
 
+import strawberry
+from strawberry import Info, relay
+
+from billing.credits import patient_credit_balance
+from billing.patients import display_name, read_patient_profile
 from models.patients import Patient as PatientRow
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
 from schema.common.money import Money
 from schema.common.node import NodeLookupNotImplemented
+from schema.context import GraphQLContext
+from schema.patients.cipher import phi_cipher
+
+RESOURCE_TYPE = "Patient"
 
 
 @strawberry.type(description="A person we bill. Personal details are encrypted at rest.")
 class Patient(NodeLookupNotImplemented, relay.Node):
     id: relay.NodeID[int]
     location_id: strawberry.Private[int | None]
+    # The row it was built from, when at hand, so reading a field needs no query.
+    row: strawberry.Private[PatientRow | None] = None
 
     @fields.field(description="The patient's name as shown to the patient and staff.")
-    def display_name(self) -> str:
-        raise_not_implemented("Patient names")
+    async def display_name(self, info: Info[GraphQLContext, Any]) -> str:
+        row = await self._row(info)
+        return display_name(read_patient_profile(phi_cipher(info.context), row))
 
     @fields.field(description="Money the patient has with us (overpayments) to spend on invoices.")
-    def credit_balance(self) -> Money:
-        raise_not_implemented("Credit balances")
+    async def credit_balance(self, info: Info[GraphQLContext, Any]) -> Money:
+        info.context.record_read(RESOURCE_TYPE, self.id, self.id)
+        currency = _primary_currency(info.context.settings.currencies)
+        return Money.from_minor(await patient_credit_balance(self.id, currency), currency)
 
     @classmethod
     def from_model(cls, row: PatientRow) -> Patient:
-        return cls(id=row.id, location_id=row.location_id)
+        return cls(id=row.id, location_id=row.location_id, row=row)
+
+    async def _row(self, info: Info[GraphQLContext, Any]) -> PatientRow:
+        """The patient's row, with the read on record."""
+        info.context.record_read(RESOURCE_TYPE, self.id, self.id)
+        if self.row is None:
+            self.row = await PatientRow.get(id=self.id)
+        return self.row
+
+
+def _primary_currency(currencies: tuple[str, ...]) -> str:
+    # Patients have no currency of their own: balances are in the service's first one.
+    return currencies[0] if currencies else "USD"

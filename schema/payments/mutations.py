@@ -8,8 +8,10 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
+from auth.scopes import Scope
 from schema.common import fields
 from schema.common.errors import Payload, not_implemented_payload
+from schema.common.permissions import requires
 from schema.payments.types import Payment, Refund
 
 
@@ -103,25 +105,38 @@ class PaymentMutation:
         description=(
             "Pay one or more invoices with one card charge. The app confirms the returned "
             "clientSecret with Stripe; invoices are paid when Stripe reports success."
-        )
+        ),
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
     )
     async def pay_invoices(self, input: PayInvoicesInput) -> PayInvoicesPayload:
         return not_implemented_payload(PayInvoicesPayload, "Paying invoices")
 
-    @fields.mutation(description="Begin saving a card; the card goes straight to Stripe.")
+    @fields.mutation(
+        description="Begin saving a card; the card goes straight to Stripe.",
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+    )
     async def start_saving_card(self) -> StartSavingCardPayload:
         return not_implemented_payload(StartSavingCardPayload, "Saving cards")
 
-    @fields.mutation(description="Remove a saved card.")
+    @fields.mutation(
+        description="Remove one of the signed-in patient's saved cards.",
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+    )
     async def remove_payment_method(self, id: relay.GlobalID) -> RemovePaymentMethodPayload:
         return not_implemented_payload(RemovePaymentMethodPayload, "Removing saved cards")
 
-    @fields.mutation(description="Record a check, cash or bank payment. Staff only.")
+    @fields.mutation(
+        description="Record a check, cash or bank payment. Staff only.",
+        permission_classes=[requires(Scope.PAYMENTS_RECORD)],
+    )
     async def record_offline_payment(
         self, input: OfflinePaymentInput
     ) -> RecordOfflinePaymentPayload:
         return not_implemented_payload(RecordOfflinePaymentPayload, "Offline payments")
 
-    @fields.mutation(description="Refund part or all of a payment. Staff only.")
+    @fields.mutation(
+        description="Refund part or all of a payment. Staff only.",
+        permission_classes=[requires(Scope.REFUNDS_WRITE)],
+    )
     async def refund_payment(self, input: RefundPaymentInput) -> RefundPaymentPayload:
         return not_implemented_payload(RefundPaymentPayload, "Refunds")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
 
+from billing.payment_reads import PaymentAllocationRecord, PaymentMethodRecord, PaymentRecord
 from models.enums import PaymentStatus as PaymentStatus
 from models.enums import RefundStatus as RefundStatus
 from models.payments import Payment as PaymentRow
@@ -15,9 +17,12 @@ from models.payments import PaymentAllocation as PaymentAllocationRow
 from models.payments import PaymentMethod as PaymentMethodRow
 from models.payments import Refund as RefundRow
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
+from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.money import Money
 from schema.common.node import NodeLookupNotImplemented
+from schema.context import GraphQLContext
+from schema.invoices.access import visible_nodes
+from schema.invoices.loaders import loaders_for
 
 if TYPE_CHECKING:
     # Invoices show their payments, so the invoice type is imported lazily here.
@@ -33,11 +38,21 @@ class PaymentAllocation:
     invoice_id: strawberry.Private[int]
 
     @fields.field(description="The invoice paid.")
-    def invoice(self) -> Annotated[Invoice, strawberry.lazy("schema.invoices.types")]:
-        raise_not_implemented("A payment's invoices")
+    async def invoice(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[Invoice, strawberry.lazy("schema.invoices.types")]:
+        from schema.invoices.types import Invoice  # at call time: the modules import each other
+
+        row = await loaders_for(info).invoice_by_id.load(self.invoice_id)
+        if row is None:
+            raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such invoice.")
+        info.context.record_read("Invoice", row.id, row.patient_id)
+        return Invoice.from_model(row)
 
     @classmethod
-    def from_model(cls, row: PaymentAllocationRow, currency: str) -> PaymentAllocation:
+    def from_model(
+        cls, row: PaymentAllocationRow | PaymentAllocationRecord, currency: str
+    ) -> PaymentAllocation:
         """``currency`` is the payment's."""
         return cls(
             amount=Money.from_minor(row.amount_minor, currency),
@@ -46,7 +61,7 @@ class PaymentAllocation:
 
 
 @strawberry.type(description="One card charge or offline payment, spread over invoices.")
-class Payment(NodeLookupNotImplemented, relay.Node):
+class Payment(relay.Node):
     id: relay.NodeID[int]
     status: PaymentStatus = strawberry.field(description="Where the payment stands.")
     amount: Money = strawberry.field(description="The amount charged or received.")
@@ -64,11 +79,32 @@ class Payment(NodeLookupNotImplemented, relay.Node):
     patient_id: strawberry.Private[int]
 
     @fields.field(description="How the payment is spread over invoices.")
-    def allocations(self) -> list[PaymentAllocation]:
-        raise_not_implemented("Payment allocations")
+    async def allocations(self, info: Info[GraphQLContext, None]) -> list[PaymentAllocation]:
+        rows = await loaders_for(info).allocations_by_payment.load(self.id)
+        return [PaymentAllocation.from_model(row, row.currency) for row in rows]
 
     @classmethod
-    def from_model(cls, row: PaymentRow, client_secret: str | None = None) -> Payment:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Payment | None]:
+        """The caller's own payments (any, for staff who read all bills); null otherwise."""
+        return await visible_nodes(
+            info,
+            node_ids,
+            required=required,
+            resource_type="Payment",
+            loader=lambda loaders: loaders.payment_by_id,
+            build=cls.from_model,
+        )
+
+    @classmethod
+    def from_model(
+        cls, row: PaymentRow | PaymentRecord, client_secret: str | None = None
+    ) -> Payment:
         return cls(
             id=row.id,
             status=PaymentStatus(row.status),
@@ -98,7 +134,7 @@ class Refund(NodeLookupNotImplemented, relay.Node):
 
 
 @strawberry.type(description="A card saved at Stripe. The card number never reaches us.")
-class PaymentMethod(NodeLookupNotImplemented, relay.Node):
+class PaymentMethod(relay.Node):
     id: relay.NodeID[int]
     brand: str = strawberry.field(description='The card brand, such as "visa".')
     last4: str = strawberry.field(description="The last four digits of the card number.")
@@ -107,7 +143,26 @@ class PaymentMethod(NodeLookupNotImplemented, relay.Node):
     is_default: bool = strawberry.field(description="Whether payments use it unless told not to.")
 
     @classmethod
-    def from_model(cls, row: PaymentMethodRow) -> PaymentMethod:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[PaymentMethod | None]:
+        """The caller's own saved cards (any, for staff who read all bills), while still
+        saved; null otherwise."""
+        return await visible_nodes(
+            info,
+            node_ids,
+            required=required,
+            resource_type="PaymentMethod",
+            loader=lambda loaders: loaders.payment_method_by_id,
+            build=cls.from_model,
+        )
+
+    @classmethod
+    def from_model(cls, row: PaymentMethodRow | PaymentMethodRecord) -> PaymentMethod:
         return cls(
             id=row.id,
             brand=row.brand,

@@ -8,8 +8,10 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from auth.scopes import Scope
 from schema.common import fields
 from schema.common.errors import Payload, not_implemented_payload
+from schema.common.permissions import requires
 from schema.plans.types import PaymentPlan
 
 
@@ -42,10 +44,16 @@ class CancelPaymentPlanPayload(PaymentPlanPayload):
 
 @strawberry.type
 class PlanMutation:
-    @fields.mutation(description="Set up a payment plan for the signed-in patient.")
+    @fields.mutation(
+        description="Set up a payment plan for the signed-in patient.",
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+    )
     async def create_payment_plan(self, input: CreatePaymentPlanInput) -> CreatePaymentPlanPayload:
         return not_implemented_payload(CreatePaymentPlanPayload, "Payment plans")
 
-    @fields.mutation(description="Stop a payment plan; what is unpaid stays owed.")
+    @fields.mutation(
+        description="Stop one of the signed-in patient's plans; what is unpaid stays owed.",
+        permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+    )
     async def cancel_payment_plan(self, id: relay.GlobalID) -> CancelPaymentPlanPayload:
         return not_implemented_payload(CancelPaymentPlanPayload, "Canceling payment plans")

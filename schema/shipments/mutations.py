@@ -5,8 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from auth.scopes import Scope
 from schema.common import fields
 from schema.common.errors import Payload, not_implemented_payload
+from schema.common.permissions import requires
 from schema.shipments.types import Shipment
 
 
@@ -33,6 +35,9 @@ class AddShipmentPayload(Payload):
 
 @strawberry.type
 class ShipmentMutation:
-    @fields.mutation(description="Record a shipment of an invoice's items. Staff only.")
+    @fields.mutation(
+        description="Record a shipment of an invoice's items. Staff only.",
+        permission_classes=[requires(Scope.INVOICES_WRITE)],
+    )
     async def add_shipment(self, input: AddShipmentInput) -> AddShipmentPayload:
         return not_implemented_payload(AddShipmentPayload, "Shipments")

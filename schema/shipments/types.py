@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
 
+from billing.shipment_reads import ShipmentEventRecord, ShipmentItemRecord, ShipmentRecord
 from models.enums import ShipmentStatus as ShipmentStatus
 from models.shipments import Shipment as ShipmentRow
 from models.shipments import ShipmentEvent as ShipmentEventRow
 from models.shipments import ShipmentItem as ShipmentItemRow
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
-from schema.common.node import NodeLookupNotImplemented
+from schema.common.errors import ExpectedError, RequestErrorCode
+from schema.context import GraphQLContext
+from schema.invoices.access import visible_nodes
+from schema.invoices.loaders import loaders_for
 
 if TYPE_CHECKING:
     # Invoices show their shipments, so the line type is imported lazily here.
@@ -29,11 +33,18 @@ class ShipmentItem:
     line_id: strawberry.Private[int]
 
     @fields.field(description="The invoice line shipped.")
-    def line(self) -> Annotated[InvoiceLine, strawberry.lazy("schema.invoices.types")]:
-        raise_not_implemented("A shipment's invoice lines")
+    async def line(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[InvoiceLine, strawberry.lazy("schema.invoices.types")]:
+        from schema.invoices.types import InvoiceLine  # at call time: the modules import each other
+
+        row = await loaders_for(info).line_by_id.load(self.line_id)
+        if row is None:
+            raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such invoice line.")
+        return InvoiceLine.from_model(row, row.currency)
 
     @classmethod
-    def from_model(cls, row: ShipmentItemRow) -> ShipmentItem:
+    def from_model(cls, row: ShipmentItemRow | ShipmentItemRecord) -> ShipmentItem:
         return cls(quantity=row.quantity, line_id=row.line_id)
 
 
@@ -45,7 +56,7 @@ class ShipmentEvent:
     location: str = strawberry.field(description="Where it happened, when the carrier says.")
 
     @classmethod
-    def from_model(cls, row: ShipmentEventRow) -> ShipmentEvent:
+    def from_model(cls, row: ShipmentEventRow | ShipmentEventRecord) -> ShipmentEvent:
         return cls(
             occurred_at=row.occurred_at,
             status=ShipmentStatus(row.status),
@@ -55,7 +66,7 @@ class ShipmentEvent:
 
 
 @strawberry.type(description="A parcel of invoiced items on its way to the patient.")
-class Shipment(NodeLookupNotImplemented, relay.Node):
+class Shipment(relay.Node):
     id: relay.NodeID[int]
     carrier: str = strawberry.field(description='The carrier, such as "UPS".')
     tracking_number: str = strawberry.field(description="The carrier's tracking number.")
@@ -66,15 +77,36 @@ class Shipment(NodeLookupNotImplemented, relay.Node):
     invoice_id: strawberry.Private[int]
 
     @fields.field(description="What the shipment holds.")
-    def items(self) -> list[ShipmentItem]:
-        raise_not_implemented("A shipment's items")
+    async def items(self, info: Info[GraphQLContext, None]) -> list[ShipmentItem]:
+        rows = await loaders_for(info).items_by_shipment.load(self.id)
+        return [ShipmentItem.from_model(row) for row in rows]
 
     @fields.field(description="Tracking updates, oldest first.")
-    def events(self) -> list[ShipmentEvent]:
-        raise_not_implemented("Tracking updates")
+    async def events(self, info: Info[GraphQLContext, None]) -> list[ShipmentEvent]:
+        rows = await loaders_for(info).events_by_shipment.load(self.id)
+        return [ShipmentEvent.from_model(row) for row in rows]
 
     @classmethod
-    def from_model(cls, row: ShipmentRow) -> Shipment:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Shipment | None]:
+        """Shipments of the caller's own invoices (any, for staff who read all bills);
+        null otherwise."""
+        return await visible_nodes(
+            info,
+            node_ids,
+            required=required,
+            resource_type="Shipment",
+            loader=lambda loaders: loaders.shipment_by_id,
+            build=cls.from_model,
+        )
+
+    @classmethod
+    def from_model(cls, row: ShipmentRow | ShipmentRecord) -> Shipment:
         return cls(
             id=row.id,
             carrier=row.carrier,

@@ -1,0 +1,1 @@
+"""Test data builders (no tests here)."""
