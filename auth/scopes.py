@@ -29,39 +29,26 @@ class Scope(StrEnum):
 
 
 _EVERYONE = frozenset({Scope.ACCOUNT_SELF, Scope.MFA_ENROLL})
+_BILLING_STAFF = _EVERYONE | {
+    Scope.BILLING_ALL_READ,
+    Scope.CLINICAL_READ,
+    Scope.PATIENTS_READ,
+    Scope.PATIENTS_WRITE,
+    Scope.INVOICES_WRITE,
+    Scope.ADJUSTMENTS_WRITE,
+    Scope.PAYMENTS_RECORD,
+    Scope.REFUNDS_WRITE,
+    Scope.REPORTS_READ,
+    Scope.LOCATIONS_READ,
+}
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.PATIENT: _EVERYONE
     | {Scope.BILLING_OWN_READ, Scope.BILLING_OWN_PAY, Scope.CLINICAL_READ, Scope.LOCATIONS_READ},
-    Role.BILLING_STAFF: _EVERYONE
-    | {
-        Scope.BILLING_ALL_READ,
-        Scope.CLINICAL_READ,
-        Scope.PATIENTS_READ,
-        Scope.PATIENTS_WRITE,
-        Scope.INVOICES_WRITE,
-        Scope.ADJUSTMENTS_WRITE,
-        Scope.PAYMENTS_RECORD,
-        Scope.REFUNDS_WRITE,
-        Scope.REPORTS_READ,
-        Scope.LOCATIONS_READ,
-    },
+    Role.BILLING_STAFF: _BILLING_STAFF,
     # Money without the medicine: no procedure codes or descriptions.
     Role.ACCOUNTANT: _EVERYONE | {Scope.BILLING_ALL_READ, Scope.REPORTS_READ, Scope.LOCATIONS_READ},
-    Role.ADMIN: _EVERYONE
-    | {
-        Scope.BILLING_ALL_READ,
-        Scope.CLINICAL_READ,
-        Scope.PATIENTS_READ,
-        Scope.PATIENTS_WRITE,
-        Scope.INVOICES_WRITE,
-        Scope.ADJUSTMENTS_WRITE,
-        Scope.PAYMENTS_RECORD,
-        Scope.REFUNDS_WRITE,
-        Scope.REPORTS_READ,
-        Scope.LOCATIONS_READ,
-        Scope.LOCATIONS_WRITE,
-    },
+    Role.ADMIN: _BILLING_STAFF | {Scope.LOCATIONS_WRITE},
     # The access log and nothing clinical or financial.
     Role.AUDITOR: _EVERYONE | {Scope.AUDIT_READ},
 }

@@ -14,6 +14,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypedDict, Unpack
 
 import orjson
 from tortoise.exceptions import IntegrityError, OperationalError
@@ -173,6 +174,15 @@ async def verify_audit_chain(key: bytes, batch_size: int = 5000) -> ChainReport:
     return ChainReport(checked, None, "")
 
 
+class AuditSubject(TypedDict, total=False):
+    """What a record is about; every key is optional."""
+
+    resource_type: str
+    resource_id: str
+    patient_id: int | None
+    reference: str
+
+
 @dataclass(frozen=True, slots=True)
 class AuditActor:
     """The who and where of a request, stamped on every record it writes."""
@@ -196,48 +206,16 @@ class AuditBuffer:
         self._records: list[AuditRecord] = []
         self._reads: dict[tuple[str, int | None], list[str]] = {}
 
-    def record(
-        self,
-        action: str,
-        outcome: AuditOutcome,
-        *,
-        resource_type: str = "",
-        resource_id: str = "",
-        patient_id: int | None = None,
-        reference: str = "",
-    ) -> None:
-        self._records.append(
-            self.make_record(
-                action,
-                outcome,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                patient_id=patient_id,
-                reference=reference,
-            )
-        )
+    def record(self, action: str, outcome: AuditOutcome, **subject: Unpack[AuditSubject]) -> None:
+        """Buffer a record, written when the request's operation ends."""
+        self._records.append(self.make_record(action, outcome, **subject))
 
     async def write_now(
-        self,
-        action: str,
-        outcome: AuditOutcome,
-        *,
-        resource_type: str = "",
-        resource_id: str = "",
-        patient_id: int | None = None,
-        reference: str = "",
+        self, action: str, outcome: AuditOutcome, **subject: Unpack[AuditSubject]
     ) -> None:
         """Append one record at once. Call it inside the transaction of the change it
         records, so the change and its record commit together or not at all."""
-        record = self.make_record(
-            action,
-            outcome,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            patient_id=patient_id,
-            reference=reference,
-        )
-        await append_audit_records([record], key=self._key)
+        await append_audit_records([self.make_record(action, outcome, **subject)], key=self._key)
 
     def record_read(
         self, resource_type: str, resource_id: int | str, patient_id: int | None
@@ -248,14 +226,7 @@ class AuditBuffer:
             ids.append(text)
 
     def make_record(
-        self,
-        action: str,
-        outcome: AuditOutcome,
-        *,
-        resource_type: str = "",
-        resource_id: str = "",
-        patient_id: int | None = None,
-        reference: str = "",
+        self, action: str, outcome: AuditOutcome, **subject: Unpack[AuditSubject]
     ) -> AuditRecord:
         """A record stamped with this request's actor, not buffered."""
         return AuditRecord(
@@ -263,12 +234,9 @@ class AuditBuffer:
             outcome=outcome,
             actor_id=self.actor.user_id,
             actor_role=self.actor.role,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            patient_id=patient_id,
             ip_address=self.actor.ip_address,
             request_id=self.actor.request_id,
-            reference=reference,
+            **subject,
         )
 
     def pending(self) -> list[AuditRecord]:
