@@ -14,7 +14,9 @@ from api.graphql_view import BillingGraphQL
 from api.health import healthz, readyz
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.settings import Settings
+from api.statements import statement_download
 from schema import build_schema
+from webhooks.shipping import shipping_webhook
 
 
 def build_app(settings: Settings) -> Starlette:
@@ -32,6 +34,8 @@ def build_app(settings: Settings) -> Starlette:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/statements/{token}", statement_download(settings), methods=["GET"]),
+        Route("/webhooks/shipping", shipping_webhook(settings), methods=["POST"]),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

@@ -240,8 +240,30 @@ class _KindSum:
 
 async def patient_today(patient_id: int) -> date:
     """Today's date where the patient lives, which decides what is overdue for them."""
-    zones = await Patient.filter(id=patient_id).limit(1).values_list("timezone", flat=True)
-    return datetime.now(ZoneInfo(str(zones[0]) if zones else _DEFAULT_TIMEZONE)).date()
+    return (await todays_by_patient([patient_id]))[patient_id]
+
+
+async def todays_by_patient(patient_ids: Sequence[int]) -> dict[int, date]:
+    """Today's date where each patient lives, in one query; the default time zone for a
+    patient not found."""
+    wanted = sorted(set(patient_ids))
+    rows = await Patient.filter(id__in=wanted).values_list("id", "timezone")
+    zones = {int(patient_id): str(zone) for patient_id, zone in rows}
+    today_in: dict[str, date] = {}
+    for zone in {zones.get(patient_id, _DEFAULT_TIMEZONE) for patient_id in wanted}:
+        today_in[zone] = datetime.now(ZoneInfo(zone)).date()
+    return {patient_id: today_in[zones.get(patient_id, _DEFAULT_TIMEZONE)] for patient_id in wanted}
+
+
+def is_overdue(due_at: date, balance_minor: int, status: InvoiceStatus, today: date) -> bool:
+    """The one rule of what is overdue: due before ``today`` (the patient's local date)
+    with a balance left, and not void. ``overdue_condition`` is the same rule for SQL."""
+    return due_at < today and balance_minor > 0 and status is not InvoiceStatus.VOID
+
+
+def overdue_condition(today: date) -> Q:
+    """``is_overdue`` as a filter on the cached invoice columns."""
+    return Q(due_at__lt=today, balance_minor__gt=0) & ~Q(status=InvoiceStatus.VOID)
 
 
 def _filter_condition(listing: InvoiceListing) -> Q:
@@ -258,7 +280,7 @@ def _filter_condition(listing: InvoiceListing) -> Q:
     if filters.overdue is not None:
         if filters.today is None:
             raise ValueError("the overdue condition needs today's date")
-        overdue = Q(due_at__lt=filters.today, balance_minor__gt=0)
+        overdue = overdue_condition(filters.today)
         condition &= overdue if filters.overdue else ~overdue
     return condition
 

@@ -57,13 +57,15 @@ async def create_invoice(
     lines: Sequence[NewInvoiceLine],
     insurance: NewInsurance | None = None,
     issued_at: date | None = None,
+    reordered_from_id: int | None = None,
 ) -> Invoice:
     """Create an invoice with its lines and opening ledger rows, in one transaction.
 
     The number is the location's next one, ``L{location_id}-{n:06d}``. ``issued_at``
     defaults to today in the location's time zone. Posts a ``CHARGE`` per priced line and
     an ``INSURANCE_EXPECTED`` row for the covered part. Raises ``DomainError`` with the
-    offending field path (for example ``lines.0.quantity``).
+    offending field path (for example ``lines.0.quantity``). ``reordered_from_id`` names
+    the invoice a reorder repeats.
     """
     code = normalize_currency(currency)
     provider = _required_text(provider_name, "provider_name", 200)
@@ -91,6 +93,7 @@ async def create_invoice(
             due_at=due_at,
             currency=code,
             insurance_payer_name=insurance.payer_name.strip() if insurance else None,
+            reordered_from_id=reordered_from_id,
         )
         await InvoiceLine.bulk_create(
             [
@@ -197,6 +200,15 @@ async def adjust_invoice(
         )
         await post_entries(invoice, [posting])
     return invoice
+
+
+async def invoice_currency(invoice_id: int) -> str:
+    """The currency of an invoice, to read amounts given for it; ``NOT_FOUND`` when there
+    is no such invoice."""
+    found = await Invoice.filter(id=invoice_id).limit(1).values_list("currency", flat=True)
+    if not found:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoice_id")
+    return str(found[0])
 
 
 async def _allocate_number(location_id: int) -> str:

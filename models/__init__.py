@@ -11,4 +11,5 @@ MODEL_MODULES: list[str] = [
     "models.shipments",
     "models.stripe_events",
     "models.audit",
+    "models.statements",
 ]

@@ -36,6 +36,8 @@ from schema.plans.mutations import PlanMutation
 from schema.plans.queries import PlanQuery
 from schema.reports.queries import ReportQuery
 from schema.shipments.mutations import ShipmentMutation
+from schema.statements.mutations import StatementMutation
+from schema.statements.queries import StatementQuery
 
 if TYPE_CHECKING:
     from graphql import GraphQLError
@@ -63,6 +65,7 @@ def _query_type() -> type:
         LocationQuery,
         ReportQuery,
         AuditQuery,
+        StatementQuery,
     ):
         node: relay.Node | None = relay.node(description="Fetch any object by its ID.")
 
@@ -78,6 +81,7 @@ class Mutation(
     PaymentMutation,
     PlanMutation,
     ShipmentMutation,
+    StatementMutation,
 ):
     pass
 

@@ -156,9 +156,7 @@ async def test_a_bad_location_id_is_an_input_error(client: httpx.AsyncClient) ->
     payload = body["data"]["createPatient"]
     assert payload["patient"] is None
     assert payload["enrollmentCode"] is None
-    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
-        ("INVALID_INPUT", "location_id")
-    ]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("INVALID_INPUT", "locationId")]
     assert await Patient.all().count() == 0
 
 

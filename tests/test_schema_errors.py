@@ -25,8 +25,8 @@ mutation PayInvoices($input: PayInvoicesInput!) {
 }
 """
 
-RECEIVABLES = """
-query Receivables { receivables { billed { amount currency } } }
+MY_PAYMENT_PLANS = """
+query MyPaymentPlans { myPaymentPlans { id status } }
 """
 
 SECRET_DETAIL = "patient Jane Roe, DOB 1980-02-29"
@@ -61,14 +61,14 @@ async def test_a_mutation_not_built_yet_says_so_in_its_payload(client: httpx.Asy
 async def test_a_query_not_built_yet_is_an_expected_top_level_error(
     client: httpx.AsyncClient,
 ) -> None:
-    _accountant, token = await staff_token(Role.ACCOUNTANT)
-    body = await gql(client, RECEIVABLES, token=token)
+    _patient, token = await staff_token(Role.PATIENT)
+    body = await gql(client, MY_PAYMENT_PLANS, token=token)
 
     assert body["data"] is None
     [error] = body["errors"]
     assert error["extensions"] == {"code": "NOT_IMPLEMENTED"}
-    assert error["message"] == "Receivables reports is not available yet."
-    assert error["path"] == ["receivables"]
+    assert error["message"] == "Payment plans is not available yet."
+    assert error["path"] == ["myPaymentPlans"]
 
 
 async def test_fetching_a_node_not_built_yet_is_an_expected_error(

@@ -63,7 +63,25 @@ class UserError:
 
     @classmethod
     def from_domain_error(cls, error: DomainError) -> UserError:
-        return cls(code=error.code, field=error.field, message=error.message)
+        """``error`` for a payload, its field path in the client's terms (``lines.0.unitPrice``
+        for the domain's ``lines.0.unit_price_minor``)."""
+        field = None if error.field is None else ".".join(map(_client_name, error.field.split(".")))
+        return cls(code=error.code, field=field, message=error.message)
+
+
+# Domain names whose API input is named differently than the camelCase of the name.
+_CLIENT_NAMES = {
+    "covered_minor": "coveredAmount",
+    "paid_minor": "paidAmount",
+    "denied_minor": "deniedAmount",
+}
+
+
+def _client_name(part: str) -> str:
+    if part in _CLIENT_NAMES:
+        return _CLIENT_NAMES[part]
+    head, *rest = part.removesuffix("_minor").split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 def not_implemented_error(feature: str) -> UserError:

@@ -11,6 +11,7 @@ loaders that look rows up by their own id are bound to the caller's ``Audience``
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import date
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from billing.invoice_reads import (
     invoices_by_id,
     lines_by_invoice,
     patient_responsibility_by_invoice,
+    todays_by_patient,
     visible_lines_by_id,
 )
 from billing.payment_reads import (
@@ -127,6 +129,18 @@ class ResponsibilityByInvoiceLoader(DataLoader[int, int]):
         return [found[key] for key in keys]
 
 
+class TodayByPatientLoader(DataLoader[int, date]):
+    """Today's date where each patient lives, which decides what is overdue for them."""
+
+    def __init__(self) -> None:
+        super().__init__(load_fn=self._load)
+
+    @staticmethod
+    async def _load(keys: list[int]) -> list[date]:
+        found = await todays_by_patient(keys)
+        return [found[key] for key in keys]
+
+
 class LocationByIdLoader(DataLoader[int, LocationRow | None]):
     def __init__(self) -> None:
         super().__init__(load_fn=self._load)
@@ -195,6 +209,10 @@ class BillingLoaders:
     @cached_property
     def responsibility_by_invoice(self) -> ResponsibilityByInvoiceLoader:
         return ResponsibilityByInvoiceLoader()
+
+    @cached_property
+    def today_by_patient(self) -> TodayByPatientLoader:
+        return TodayByPatientLoader()
 
     @cached_property
     def location_by_id(self) -> LocationByIdLoader:

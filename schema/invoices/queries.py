@@ -54,7 +54,7 @@ class InvoiceFilter:
         default=None,
         description=(
             "True: only overdue invoices (due before today, where the patient lives, with a "
-            "balance left); false: only those not overdue."
+            "balance left, not void), as Invoice.overdue says; false: only those not overdue."
         ),
     )
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry import Info, relay
 
 from auth.scopes import Scope
-from billing.invoice_reads import InvoiceLineRecord, InvoiceListing, InvoiceRecord, count_invoices
+from billing.invoice_reads import (
+    InvoiceLineRecord,
+    InvoiceListing,
+    InvoiceRecord,
+    count_invoices,
+    is_overdue,
+)
 from models.enums import InvoiceStatus as InvoiceStatus
 from models.invoices import Invoice as InvoiceRow
 from models.invoices import InvoiceLine as InvoiceLineRow
@@ -81,6 +86,17 @@ class Invoice(relay.Node):
     )
     patient_id: strawberry.Private[int]
     location_id: strawberry.Private[int]
+    balance_minor: strawberry.Private[int]
+
+    @fields.field(
+        description=(
+            "Whether it is past its due date (today where the patient lives) with a balance "
+            "left and not void; the same rule as the overdue filter of myInvoices."
+        )
+    )
+    async def overdue(self, info: Info[GraphQLContext, None]) -> bool:
+        today = await loaders_for(info).today_by_patient.load(self.patient_id)
+        return is_overdue(self.due_at, self.balance_minor, self.status, today)
 
     @fields.field(description="The location that issued the invoice.")
     async def location(self, info: Info[GraphQLContext, None]) -> Location:
@@ -148,6 +164,7 @@ class Invoice(relay.Node):
             insurance_pending=Money.from_minor(row.insurance_pending_minor, currency),
             patient_id=row.patient_id,
             location_id=row.location_id,
+            balance_minor=row.balance_minor,
         )
 
 
@@ -159,16 +176,3 @@ class InvoiceConnection(relay.Connection[Invoice]):
     @fields.field(description="How many invoices match the filter, on every page.")
     async def total_count(self) -> int:
         return await count_invoices(self.listing)
-
-
-@strawberry.enum(description="Where a request for a paper statement stands.")
-class PaperStatementStatus(Enum):
-    REQUESTED = "REQUESTED"
-    MAILED = "MAILED"
-
-
-@strawberry.type(description="A patient's request to get a statement by post.")
-class PaperStatementRequest(NodeLookupNotImplemented, relay.Node):
-    id: relay.NodeID[int]
-    status: PaperStatementStatus = strawberry.field(description="Where the request stands.")
-    created_at: datetime.datetime = strawberry.field(description="When it was requested.")

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
 from strawberry import relay
 
 from auth.scopes import Scope
+from billing.errors import DomainError, ErrorCode
+from billing.reports import receivables
 from schema.common import fields
-from schema.common.errors import raise_not_implemented
+from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.permissions import requires
+from schema.invoices.inputs import row_id
 from schema.reports.types import Receivables
 
 
 @strawberry.type
 class ReportQuery:
     @fields.field(
-        description="Receivables of one location, or of all when locationId is null. Staff only.",
+        description=(
+            "Receivables of one location, or of all when locationId is null, in USD; void "
+            "invoices are left out. Aging counts days past due as of today in UTC. Staff only."
+        ),
         permission_classes=[requires(Scope.REPORTS_READ)],
     )
     async def receivables(self, location_id: relay.GlobalID | None = None) -> Receivables:
-        raise_not_implemented("Receivables reports")
+        try:
+            location = None if location_id is None else row_id(location_id, "Location", "")
+            report = await receivables(location, today=datetime.now(UTC).date())
+        except DomainError as error:
+            code = (
+                RequestErrorCode.NOT_FOUND
+                if error.code is ErrorCode.NOT_FOUND
+                else RequestErrorCode.BAD_USER_INPUT
+            )
+            raise ExpectedError(code, error.message) from None
+        return Receivables.from_report(report)

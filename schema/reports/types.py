@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from billing.reports import ReceivablesReport
 from schema.common.money import Money
 
 
@@ -36,3 +37,21 @@ class Receivables:
     aging: list[AgingBucket] = strawberry.field(
         description="Open balances by how overdue they are."
     )
+
+    @classmethod
+    def from_report(cls, report: ReceivablesReport) -> Receivables:
+        currency = report.currency
+        return cls(
+            billed=Money.from_minor(report.billed_minor, currency),
+            collected=Money.from_minor(report.collected_minor, currency),
+            outstanding=Money.from_minor(report.outstanding_minor, currency),
+            insurance_pending=Money.from_minor(report.insurance_pending_minor, currency),
+            aging=[
+                AgingBucket(
+                    bucket=AgingRange(total.bucket.value),
+                    amount=Money.from_minor(total.amount_minor, currency),
+                    invoice_count=total.invoice_count,
+                )
+                for total in report.aging
+            ],
+        )

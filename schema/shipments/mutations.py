@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
+from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
+from billing.errors import DomainError, ErrorCode
+from billing.shipments import RESOURCE_TYPE, NewShipmentItem, add_shipment
+from models.enums import AuditOutcome
 from schema.common import fields
-from schema.common.errors import Payload, not_implemented_payload
+from schema.common.errors import Payload, UserError
 from schema.common.permissions import requires
+from schema.context import GraphQLContext
 from schema.shipments.types import Shipment
+
+CREATE_ACTION = "shipment.create"
 
 
 @strawberry.input(description="How many of one invoice line go in a shipment.")
@@ -39,5 +48,38 @@ class ShipmentMutation:
         description="Record a shipment of an invoice's items. Staff only.",
         permission_classes=[requires(Scope.INVOICES_WRITE)],
     )
-    async def add_shipment(self, input: AddShipmentInput) -> AddShipmentPayload:
-        return not_implemented_payload(AddShipmentPayload, "Shipments")
+    async def add_shipment(
+        self, info: Info[GraphQLContext, Any], input: AddShipmentInput
+    ) -> AddShipmentPayload:
+        context = info.context
+        try:
+            invoice_id = _pk(input.invoice_id, "Invoice", "invoice_id")
+            items = [
+                NewShipmentItem(
+                    line_id=_pk(item.line_id, "InvoiceLine", f"items.{index}.line_id"),
+                    quantity=item.quantity,
+                )
+                for index, item in enumerate(input.items)
+            ]
+            # The shipment and its audit record commit together or not at all.
+            async with in_transaction():
+                record = await add_shipment(invoice_id, input.carrier, input.tracking_number, items)
+                await context.audit.write_now(
+                    CREATE_ACTION,
+                    AuditOutcome.SUCCESS,
+                    resource_type=RESOURCE_TYPE,
+                    resource_id=str(record.id),
+                    patient_id=record.patient_id,
+                )
+        except DomainError as error:
+            context.audit.record(CREATE_ACTION, AuditOutcome.FAILURE, reference=error.code.value)
+            return AddShipmentPayload(errors=[UserError.from_domain_error(error)])
+        return AddShipmentPayload(shipment=Shipment.from_model(record))
+
+
+def _pk(global_id: relay.GlobalID, type_name: str, field: str) -> int:
+    """The database id a global ID of ``type_name`` names; ``INVALID_INPUT`` otherwise."""
+    node_id = global_id.node_id
+    if global_id.type_name != type_name or not (node_id.isascii() and node_id.isdigit()):
+        raise DomainError(ErrorCode.INVALID_INPUT, f"Not the ID of a {type_name}.", field)
+    return int(node_id)

@@ -1,0 +1,1 @@
+"""GraphQL of invoice statements: PDF links and paper statements."""
