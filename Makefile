@@ -8,9 +8,10 @@ PORT ?= 8000
 
 .PHONY: install run test lint typecheck test-suite schema clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check \
+		-r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
 		--config-settings editable_mode=compat -e .
 	touch $(STAMP)
