@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from tortoise.connection import get_connection
 from tortoise.contrib.test import truncate_all_models
 
 from api.app import build_app
@@ -57,3 +59,30 @@ async def client(app: Starlette, db: None) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture
+def count_queries() -> Iterator[Callable[[], int]]:
+    """Counts the SQL statements sent on the default connection from now on."""
+    connection = get_connection("default")
+    sent: list[str] = []
+    originals = {
+        name: getattr(connection, name) for name in ("execute_query", "execute_query_dict")
+    }
+
+    def counting(name: str) -> Callable[..., Any]:
+        original = originals[name]
+
+        async def execute(query: str, values: list[Any] | None = None) -> Any:
+            sent.append(query)
+            return await original(query, values)
+
+        return execute
+
+    for name in originals:
+        setattr(connection, name, counting(name))
+    try:
+        yield lambda: len(sent)
+    finally:
+        for name, original in originals.items():
+            setattr(connection, name, original)

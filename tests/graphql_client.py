@@ -8,12 +8,16 @@ given) and returns the access token."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
+import graphql
 import httpx
 import pyotp
 
 GRAPHQL_PATH = "/graphql"
+# The operations the apps send, beside this repository as in CI (../shared/contract).
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
@@ -76,3 +80,16 @@ async def sign_in(
             token = verified["session"]["accessToken"]
             return token
     raise AssertionError(f"verifyMfa failed: {verified['errors']}")
+
+
+def contract_operation(name: str) -> str:
+    """The operation ``name`` exactly as the contract writes it."""
+    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
+    for definition in document.definitions:
+        if (
+            isinstance(definition, graphql.OperationDefinitionNode)
+            and definition.name
+            and definition.name.value == name
+        ):
+            return graphql.print_ast(definition)
+    raise LookupError(name)

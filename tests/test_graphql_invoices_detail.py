@@ -4,16 +4,13 @@ invoices with everything under them in a fixed number of queries."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import graphql
 import httpx
 import pytest
-from tortoise.connection import get_connection
 
 from models.audit import AuditEvent
 from models.enums import PaymentStatus, Role
@@ -29,25 +26,10 @@ from tests.factories.invoices import (
     shipment,
     staff_caller,
 )
-from tests.graphql_client import gql
+from tests.graphql_client import contract_operation, gql
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
-
-
-def _contract_operation(name: str) -> str:
-    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
-    for definition in document.definitions:
-        if (
-            isinstance(definition, graphql.OperationDefinitionNode)
-            and definition.name
-            and definition.name.value == name
-        ):
-            return graphql.print_ast(definition)
-    raise LookupError(name)
-
-
-INVOICE_DETAIL = _contract_operation("InvoiceDetail")
-PAYMENT_STATUS = _contract_operation("PaymentStatus")
+INVOICE_DETAIL = contract_operation("InvoiceDetail")
+PAYMENT_STATUS = contract_operation("PaymentStatus")
 SHIPMENT = """
 query Shipment($id: ID!) {
   node(id: $id) { ... on Shipment { id trackingNumber items { quantity line { id code } } } }
@@ -331,33 +313,6 @@ async def test_a_listed_page_is_on_the_access_log(
 
     rows = await AuditEvent.filter(resource_type="Invoice").values("resource_id", "patient_id")
     assert {"resource_id": str(detailed.invoice_id), "patient_id": detailed.ada.patient_id} in rows
-
-
-@pytest.fixture
-def count_queries() -> Iterator[Callable[[], int]]:
-    """Counts the SQL statements sent on the default connection from now on."""
-    connection = get_connection("default")
-    sent: list[str] = []
-    originals = {
-        name: getattr(connection, name) for name in ("execute_query", "execute_query_dict")
-    }
-
-    def counting(name: str) -> Callable[..., Any]:
-        original = originals[name]
-
-        async def execute(query: str, values: list[Any] | None = None) -> Any:
-            sent.append(query)
-            return await original(query, values)
-
-        return execute
-
-    for name in originals:
-        setattr(connection, name, counting(name))
-    try:
-        yield lambda: len(sent)
-    finally:
-        for name, original in originals.items():
-            setattr(connection, name, original)
 
 
 async def test_the_query_count_does_not_grow_with_the_page(

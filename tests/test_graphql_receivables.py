@@ -4,14 +4,13 @@ other currencies are left out; only staff who read reports may see it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from tortoise.connection import get_connection
 
 from billing.invoices import NewInvoiceLine, create_invoice
 from billing.ledger import Posting, post_entries
@@ -231,33 +230,6 @@ async def test_patients_and_auditors_cannot_see_receivables(
 
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
-
-
-@pytest.fixture
-def count_queries() -> Iterator[Callable[[], int]]:
-    """Counts the SQL statements sent on the default connection from now on."""
-    connection = get_connection("default")
-    sent: list[str] = []
-    originals = {
-        name: getattr(connection, name) for name in ("execute_query", "execute_query_dict")
-    }
-
-    def counting(name: str) -> Callable[..., Any]:
-        original = originals[name]
-
-        async def execute(query: str, values: list[Any] | None = None) -> Any:
-            sent.append(query)
-            return await original(query, values)
-
-        return execute
-
-    for name in originals:
-        setattr(connection, name, counting(name))
-    try:
-        yield lambda: len(sent)
-    finally:
-        for name, original in originals.items():
-            setattr(connection, name, original)
 
 
 async def test_the_report_is_a_few_aggregate_queries_however_many_invoices(

@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import graphql
 import httpx
 import pytest
 
@@ -28,25 +26,10 @@ from tests.factories.invoices import (
     patient_caller,
     staff_caller,
 )
-from tests.graphql_client import gql
+from tests.graphql_client import contract_operation, gql
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
-
-
-def _contract_operation(name: str) -> str:
-    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
-    for definition in document.definitions:
-        if (
-            isinstance(definition, graphql.OperationDefinitionNode)
-            and definition.name
-            and definition.name.value == name
-        ):
-            return graphql.print_ast(definition)
-    raise LookupError(name)
-
-
-ADD_SHIPMENT = _contract_operation("AddShipment")
-INVOICE_DETAIL = _contract_operation("InvoiceDetail")
+ADD_SHIPMENT = contract_operation("AddShipment")
+INVOICE_DETAIL = contract_operation("InvoiceDetail")
 SHIPMENT_NODE = """
 query Shipment($id: ID!) {
   node(id: $id) { ... on Shipment { id trackingNumber status } }

@@ -9,11 +9,9 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import graphql
 import httpx
 import pypdf
 import pytest
@@ -36,25 +34,12 @@ from tests.factories.invoices import (
     patient_caller,
     staff_caller,
 )
-from tests.graphql_client import gql
+from tests.graphql_client import contract_operation, gql
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
-def _contract_operation(name: str) -> str:
-    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
-    for definition in document.definitions:
-        if (
-            isinstance(definition, graphql.OperationDefinitionNode)
-            and definition.name
-            and definition.name.value == name
-        ):
-            return graphql.print_ast(definition)
-    raise LookupError(name)
-
-
-CREATE_LINK = _contract_operation("CreateInvoicePdfLink")
+CREATE_LINK = contract_operation("CreateInvoicePdfLink")
 
 
 @dataclass(frozen=True)

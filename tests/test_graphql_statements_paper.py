@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import graphql
 import httpx
 import pytest
 
@@ -25,24 +23,9 @@ from tests.factories.invoices import (
     patient_caller,
     staff_caller,
 )
-from tests.graphql_client import gql
+from tests.graphql_client import contract_operation, gql
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
-
-
-def _contract_operation(name: str) -> str:
-    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
-    for definition in document.definitions:
-        if (
-            isinstance(definition, graphql.OperationDefinitionNode)
-            and definition.name
-            and definition.name.value == name
-        ):
-            return graphql.print_ast(definition)
-    raise LookupError(name)
-
-
-REQUEST = _contract_operation("RequestPaperStatement")
+REQUEST = contract_operation("RequestPaperStatement")
 QUEUE = """
 query Queue($first: Int, $after: String, $status: PaperStatementStatus) {
   paperStatementQueue(first: $first, after: $after, status: $status) {

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import graphql
 
 from api.settings import Settings
 from schema import build_schema
 from schema.root import MAX_TOKENS, limit_rules
-
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
+from tests.graphql_client import CONTRACT
 
 
 def _contract() -> graphql.DocumentNode:

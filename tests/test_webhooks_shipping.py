@@ -8,10 +8,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import graphql
 import httpx
 import orjson
 import pytest
@@ -24,27 +22,14 @@ from models.invoices import InvoiceLine as InvoiceLineRow
 from models.shipments import Shipment as ShipmentRow
 from models.shipments import ShipmentEvent as ShipmentEventRow
 from tests.factories.invoices import PatientCaller, global_id, location, patient_caller
-from tests.graphql_client import gql
+from tests.graphql_client import contract_operation, gql
 from webhooks.shipping import sign
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
 WEBHOOK_PATH = "/webhooks/shipping"
 TRACKING_NUMBER = "1Z999AA10123456784"
 
 
-def _contract_operation(name: str) -> str:
-    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
-    for definition in document.definitions:
-        if (
-            isinstance(definition, graphql.OperationDefinitionNode)
-            and definition.name
-            and definition.name.value == name
-        ):
-            return graphql.print_ast(definition)
-    raise LookupError(name)
-
-
-INVOICE_DETAIL = _contract_operation("InvoiceDetail")
+INVOICE_DETAIL = contract_operation("InvoiceDetail")
 
 
 @dataclass(frozen=True)
