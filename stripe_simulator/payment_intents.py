@@ -1,0 +1,239 @@
+"""PaymentIntents: create (optionally confirming), retrieve, confirm, cancel.
+
+Cards settle at once; ``settle_later`` (control API only) parks an intent in ``processing`` until
+``settle_intent`` decides it, to exercise the asynchronous ``payment_intent.processing`` path.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+
+from stripe_simulator.cards import behaviour_of, resolve_payment_method
+from stripe_simulator.charges import decline_charge, record_charge, settle_charge
+from stripe_simulator.customers import existing_customer
+from stripe_simulator.endpoint import ApiRequest
+from stripe_simulator.errors import (
+    DECLINE_MESSAGES,
+    JSON,
+    StripeError,
+    invalid_request,
+    no_such,
+    unexpected_state,
+)
+from stripe_simulator.params import (
+    metadata,
+    one_of,
+    optional_bool,
+    optional_str,
+    reject_unknown,
+    required_int,
+    required_str,
+)
+from stripe_simulator.payment_methods import attach_to_customer
+from stripe_simulator.simulator import Simulator
+from stripe_simulator.store import new_id, now
+
+_CONFIRMABLE = ("requires_payment_method", "requires_confirmation")
+_CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+_CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
+_CREATE_PARAMS = (
+    "amount",
+    "currency",
+    "customer",
+    "description",
+    "payment_method",
+    "payment_method_types",
+    "metadata",
+    "confirm",
+    "off_session",
+    "automatic_payment_methods",
+    "setup_future_usage",
+    "receipt_email",
+    "statement_descriptor_suffix",
+)
+
+
+def create_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
+    params = request.params
+    reject_unknown(params, _CREATE_PARAMS)
+    amount = required_int(params, "amount")
+    currency = required_str(params, "currency").lower()
+    if currency == "usd" and amount < 50:
+        raise invalid_request(
+            "Amount must be at least $0.50 usd", code="amount_too_small", param="amount"
+        )
+    customer_id = optional_str(params, "customer")
+    if customer_id is not None:
+        existing_customer(sim, customer_id, param="customer")
+    confirm = optional_bool(params, "confirm")
+    if optional_bool(params, "off_session") and not confirm:
+        raise invalid_request(
+            "You may only specify `off_session` when `confirm` is true.", param="off_session"
+        )
+    automatic = params.get("automatic_payment_methods")
+    intent_id = new_id("pi")
+    intent: JSON = {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_received": 0,
+        "automatic_payment_methods": {"enabled": automatic.get("enabled") == "true"}
+        if isinstance(automatic, dict)
+        else None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": "automatic",
+        "client_secret": f"{intent_id}_secret_{secrets.token_urlsafe(18)}",
+        "confirmation_method": "automatic",
+        "created": now(),
+        "currency": currency,
+        "customer": customer_id,
+        "description": optional_str(params, "description"),
+        "last_payment_error": None,
+        "latest_charge": None,
+        "livemode": False,
+        "metadata": metadata(params),
+        "next_action": None,
+        "payment_method": None,
+        "payment_method_types": ["card"],
+        "receipt_email": optional_str(params, "receipt_email"),
+        "setup_future_usage": one_of(params, "setup_future_usage", ("off_session", "on_session")),
+        "status": "requires_payment_method",
+    }
+    payment_method_ref = optional_str(params, "payment_method")
+    if payment_method_ref is not None:
+        _use_payment_method(sim, intent, payment_method_ref)
+        intent["status"] = "requires_confirmation"
+    sim.state.payment_intents[intent_id] = intent
+    if confirm:
+        return confirm_intent(sim, intent, None)
+    return intent
+
+
+def retrieve_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
+    reject_unknown(request.params, ("client_secret",))
+    return existing_intent(sim, request.path_params["id"])
+
+
+def confirm_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
+    reject_unknown(request.params, ("payment_method", "off_session", "return_url"))
+    intent = existing_intent(sim, request.path_params["id"])
+    return confirm_intent(sim, intent, optional_str(request.params, "payment_method"))
+
+
+def cancel_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
+    reject_unknown(request.params, ("cancellation_reason",))
+    intent = existing_intent(sim, request.path_params["id"])
+    reason = one_of(request.params, "cancellation_reason", _CANCELLATION_REASONS)
+    if intent["status"] not in _CANCELABLE:
+        raise unexpected_state(
+            "You cannot cancel this PaymentIntent because it has a status of "
+            f"{intent['status']}. Only a PaymentIntent with one of the following statuses may "
+            f"be canceled: {', '.join(_CANCELABLE)}."
+        )
+    intent.update(status="canceled", canceled_at=now(), cancellation_reason=reason)
+    sim.webhooks.emit("payment_intent.canceled", intent)
+    return intent
+
+
+def confirm_intent(
+    sim: Simulator, intent: JSON, payment_method_ref: str | None, *, settle_later: bool = False
+) -> JSON:
+    """Confirm as Stripe would: succeed, or raise a 402 card error and reopen the intent."""
+    if intent["status"] not in _CONFIRMABLE:
+        raise unexpected_state(
+            f"You cannot confirm this PaymentIntent because it has a status of {intent['status']}."
+        )
+    if payment_method_ref is not None:
+        _use_payment_method(sim, intent, payment_method_ref)
+    if intent["payment_method"] is None:
+        raise unexpected_state(
+            "You cannot confirm this PaymentIntent because it's missing a payment method. "
+            "To confirm the PaymentIntent, update it with a payment_method or pass one to confirm."
+        )
+    payment_method = sim.state.payment_methods[intent["payment_method"]]
+    decline_code = behaviour_of(sim, payment_method["id"]).decline_code
+    if decline_code is not None:
+        _decline(sim, intent, payment_method, decline_code)
+    charge = record_charge(sim, intent, payment_method, "pending" if settle_later else "succeeded")
+    intent.update(latest_charge=charge["id"], last_payment_error=None)
+    if settle_later:
+        intent["status"] = "processing"
+        sim.webhooks.emit("payment_intent.processing", intent)
+        return intent
+    _succeed(sim, intent, charge)
+    return intent
+
+
+def settle_intent(sim: Simulator, intent: JSON, *, succeed: bool) -> JSON:
+    """Decide a ``processing`` intent (control API)."""
+    if intent["status"] != "processing":
+        raise unexpected_state(
+            f"This PaymentIntent has a status of {intent['status']}, not processing."
+        )
+    charge = sim.state.charges[intent["latest_charge"]]
+    if succeed:
+        settle_charge(charge)
+        _succeed(sim, intent, charge)
+        return intent
+    payment_method = sim.state.payment_methods[intent["payment_method"]]
+    decline_charge(charge, "generic_decline")
+    intent.update(
+        status="requires_payment_method",
+        payment_method=None,
+        last_payment_error=_card_error(charge, payment_method, "generic_decline").body()["error"],
+    )
+    sim.webhooks.emit("payment_intent.payment_failed", intent)
+    return intent
+
+
+def existing_intent(sim: Simulator, intent_id: str) -> JSON:
+    intent = sim.state.payment_intents.get(intent_id)
+    if intent is None:
+        raise no_such("payment_intent", intent_id)
+    return intent
+
+
+def _use_payment_method(sim: Simulator, intent: JSON, reference: str) -> None:
+    payment_method = resolve_payment_method(sim, reference)
+    owner = payment_method["customer"]
+    if owner is not None and owner != intent["customer"]:
+        raise invalid_request(
+            "The provided PaymentMethod belongs to a different Customer.", param="payment_method"
+        )
+    intent["payment_method"] = payment_method["id"]
+
+
+def _succeed(sim: Simulator, intent: JSON, charge: JSON) -> None:
+    intent.update(status="succeeded", amount_received=intent["amount"])
+    if intent["setup_future_usage"] and intent["customer"]:
+        attach_to_customer(sim.state.payment_methods[charge["payment_method"]], intent["customer"])
+    sim.webhooks.emit("payment_intent.succeeded", intent)
+
+
+def _decline(sim: Simulator, intent: JSON, payment_method: JSON, decline_code: str) -> None:
+    charge = record_charge(sim, intent, payment_method, "failed")
+    decline_charge(charge, decline_code)
+    error = _card_error(charge, payment_method, decline_code)
+    intent.update(
+        status="requires_payment_method",
+        payment_method=None,
+        latest_charge=charge["id"],
+        last_payment_error=error.body()["error"],
+    )
+    sim.webhooks.emit("payment_intent.payment_failed", intent)
+    error.extra["payment_intent"] = copy.deepcopy(intent)
+    raise error
+
+
+def _card_error(charge: JSON, payment_method: JSON, decline_code: str) -> StripeError:
+    return StripeError(
+        402,
+        "card_error",
+        DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"]),
+        code="card_declined",
+        decline_code=decline_code,
+        extra={"charge": charge["id"], "payment_method": copy.deepcopy(payment_method)},
+    )
