@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
+from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
+from billing.errors import DomainError
+from billing.invoices import invoice_currency
+from billing.money import to_minor
+from billing.offline_payments import record_offline_payment
+from models.enums import AuditOutcome, PaymentChannel
 from schema.common import fields
-from schema.common.errors import Payload, not_implemented_payload
+from schema.common.errors import Payload, UserError, not_implemented_payload
 from schema.common.permissions import requires
+from schema.context import GraphQLContext
+from schema.invoices.inputs import row_id
 from schema.payments.types import Payment, Refund
+
+RESOURCE_TYPE = "Payment"
+OFFLINE_PAYMENT_ACTION = "payment.offline"
 
 
 @strawberry.input(description="How much of a payment goes to one invoice.")
@@ -130,9 +142,38 @@ class PaymentMutation:
         permission_classes=[requires(Scope.PAYMENTS_RECORD)],
     )
     async def record_offline_payment(
-        self, input: OfflinePaymentInput
+        self, info: Info[GraphQLContext, Any], input: OfflinePaymentInput
     ) -> RecordOfflinePaymentPayload:
-        return not_implemented_payload(RecordOfflinePaymentPayload, "Offline payments")
+        context = info.context
+        try:
+            invoice_id = row_id(input.invoice_id, "Invoice", "invoice_id")
+            amount = to_minor(input.amount, await invoice_currency(invoice_id), "amount_minor")
+            async with in_transaction():
+                row = await record_offline_payment(
+                    invoice_id,
+                    amount,
+                    PaymentChannel(input.method.value),
+                    input.reference,
+                    actor_id=context.viewer.user_id,
+                )
+                # Inside the payment's transaction: the payment and its record commit together.
+                await context.audit.write_now(
+                    OFFLINE_PAYMENT_ACTION,
+                    AuditOutcome.SUCCESS,
+                    resource_type=RESOURCE_TYPE,
+                    resource_id=str(row.id),
+                    patient_id=row.patient_id,
+                    reference=str(invoice_id),
+                )
+        except DomainError as error:
+            context.audit.record(
+                OFFLINE_PAYMENT_ACTION,
+                AuditOutcome.FAILURE,
+                resource_type=RESOURCE_TYPE,
+                reference=error.code.value,
+            )
+            return RecordOfflinePaymentPayload(errors=[UserError.from_domain_error(error)])
+        return RecordOfflinePaymentPayload(payment=Payment.from_model(row))
 
     @fields.mutation(
         description="Refund part or all of a payment. Staff only.",
