@@ -17,6 +17,7 @@ from api.settings import Settings
 from api.statements import statement_download
 from schema import build_schema
 from webhooks.shipping import shipping_webhook
+from webhooks.stripe import stripe_webhook
 
 
 def build_app(settings: Settings) -> Starlette:
@@ -36,6 +37,7 @@ def build_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/statements/{token}", statement_download(settings), methods=["GET"]),
         Route("/webhooks/shipping", shipping_webhook(settings), methods=["POST"]),
+        Route("/webhooks/stripe", stripe_webhook(settings), methods=["POST"]),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

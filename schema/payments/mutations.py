@@ -11,10 +11,12 @@ from strawberry import Info, relay
 from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError
+from billing.errors import DomainError, ErrorCode
 from billing.invoices import invoice_currency
 from billing.money import to_minor
 from billing.offline_payments import record_offline_payment
+from billing.payment_methods import mark_detached, remove_saved_card, start_saving_card
+from billing.stripe_gateway import StripeGateway, shared_gateway
 from models.enums import AuditOutcome, PaymentChannel
 from schema.common import fields
 from schema.common.errors import Payload, UserError, not_implemented_payload
@@ -25,6 +27,9 @@ from schema.payments.types import Payment, Refund
 
 RESOURCE_TYPE = "Payment"
 OFFLINE_PAYMENT_ACTION = "payment.offline"
+PAYMENT_METHOD_RESOURCE = "PaymentMethod"
+START_SAVING_CARD_ACTION = "payment_method.setup_started"
+REMOVE_PAYMENT_METHOD_ACTION = "payment_method.removed"
 
 
 @strawberry.input(description="How much of a payment goes to one invoice.")
@@ -97,6 +102,13 @@ class StartSavingCardPayload(Payload):
     client_secret: str | None = strawberry.field(
         default=None, description="The Stripe SetupIntent secret the app saves the card with."
     )
+    customer_id: str | None = strawberry.field(
+        default=None, description="The patient's Stripe Customer id, for the PaymentSheet."
+    )
+    ephemeral_key: str | None = strawberry.field(
+        default=None,
+        description="A short-lived Stripe key the PaymentSheet reads the saved cards with.",
+    )
 
 
 @strawberry.type(description="The result of removePaymentMethod.")
@@ -127,15 +139,64 @@ class PaymentMutation:
         description="Begin saving a card; the card goes straight to Stripe.",
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
     )
-    async def start_saving_card(self) -> StartSavingCardPayload:
-        return not_implemented_payload(StartSavingCardPayload, "Saving cards")
+    async def start_saving_card(self, info: Info[GraphQLContext, Any]) -> StartSavingCardPayload:
+        context = info.context
+        try:
+            patient_id = _own_patient_id(context)
+            setup = await start_saving_card(patient_id, _gateway(context))
+        except DomainError as error:
+            context.audit.record(
+                START_SAVING_CARD_ACTION,
+                AuditOutcome.FAILURE,
+                resource_type=PAYMENT_METHOD_RESOURCE,
+                patient_id=context.viewer.patient_id,
+                reference=error.code.value,
+            )
+            return StartSavingCardPayload(errors=[UserError.from_domain_error(error)])
+        context.audit.record(
+            START_SAVING_CARD_ACTION,
+            AuditOutcome.SUCCESS,
+            resource_type=PAYMENT_METHOD_RESOURCE,
+            patient_id=patient_id,
+        )
+        return StartSavingCardPayload(
+            client_secret=setup.client_secret,
+            customer_id=setup.customer_id,
+            ephemeral_key=setup.ephemeral_key,
+        )
 
     @fields.mutation(
         description="Remove one of the signed-in patient's saved cards.",
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
     )
-    async def remove_payment_method(self, id: relay.GlobalID) -> RemovePaymentMethodPayload:
-        return not_implemented_payload(RemovePaymentMethodPayload, "Removing saved cards")
+    async def remove_payment_method(
+        self, info: Info[GraphQLContext, Any], id: relay.GlobalID
+    ) -> RemovePaymentMethodPayload:
+        context = info.context
+        try:
+            patient_id = _own_patient_id(context)
+            card_id = row_id(id, "PaymentMethod", "id")
+            card = await remove_saved_card(patient_id, card_id, _gateway(context))
+            async with in_transaction():
+                # Stripe's payment_method.detached event may have marked it first: still removed.
+                await mark_detached(card.id)
+                await context.audit.write_now(
+                    REMOVE_PAYMENT_METHOD_ACTION,
+                    AuditOutcome.SUCCESS,
+                    resource_type=PAYMENT_METHOD_RESOURCE,
+                    resource_id=str(card.id),
+                    patient_id=card.patient_id,
+                )
+        except DomainError as error:
+            context.audit.record(
+                REMOVE_PAYMENT_METHOD_ACTION,
+                AuditOutcome.FAILURE,
+                resource_type=PAYMENT_METHOD_RESOURCE,
+                patient_id=context.viewer.patient_id,
+                reference=error.code.value,
+            )
+            return RemovePaymentMethodPayload(errors=[UserError.from_domain_error(error)])
+        return RemovePaymentMethodPayload(ok=True)
 
     @fields.mutation(
         description="Record a check, cash or bank payment. Staff only.",
@@ -181,3 +242,15 @@ class PaymentMutation:
     )
     async def refund_payment(self, input: RefundPaymentInput) -> RefundPaymentPayload:
         return not_implemented_payload(RefundPaymentPayload, "Refunds")
+
+
+def _own_patient_id(context: GraphQLContext) -> int:
+    patient_id = context.viewer.patient_id
+    if patient_id is None:
+        raise DomainError(ErrorCode.FORBIDDEN, "Only patients have saved cards.")
+    return patient_id
+
+
+def _gateway(context: GraphQLContext) -> StripeGateway:
+    settings = context.settings
+    return shared_gateway(settings.stripe_secret_key.reveal(), settings.stripe_api_base)

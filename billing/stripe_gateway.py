@@ -1,0 +1,175 @@
+"""The one way ``billing`` talks to Stripe: a few async calls through the official SDK.
+
+Only opaque ids go to Stripe (our patient id as ``patient_ref``, Stripe's own ids); never a
+name, an email or a date of birth. Stripe's failures come back as ``DomainError``: network
+trouble and timeouts as ``PAYMENT_PROVIDER_UNAVAILABLE``, so callers can say "try again".
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import stripe
+from stripe.params import SetupIntentCreateParams
+
+from billing.errors import DomainError, ErrorCode
+
+_log = logging.getLogger("billing.stripe_gateway")
+
+_T = TypeVar("_T")
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_NETWORK_RETRIES = 2
+
+UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again shortly."
+
+
+@dataclass(frozen=True, slots=True)
+class SetupIntentStart:
+    """A SetupIntent the app confirms with Stripe's SDK to save a card."""
+
+    setup_intent_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardDetails:
+    """What we keep of a card saved at Stripe: its id and display facts only."""
+
+    payment_method_id: str
+    customer_id: str | None
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+class StripeGateway:
+    """Async calls to Stripe (or the local simulator, through ``api_base``)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_base: str | None = None,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        max_network_retries: int = DEFAULT_NETWORK_RETRIES,
+    ) -> None:
+        self._http = stripe.HTTPXClient(timeout=timeout_seconds)
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base} if api_base else {},
+            http_client=self._http,
+            max_network_retries=max_network_retries,
+        )
+
+    async def create_customer(self, *, idempotency_key: str, patient_ref: str) -> str:
+        """A new Customer's id; a retry with ``idempotency_key`` gets the same Customer."""
+        customer = await _call(
+            self._client.v1.customers.create_async(
+                params={"metadata": {"patient_ref": patient_ref}},
+                options={"idempotency_key": idempotency_key},
+            )
+        )
+        return customer.id
+
+    async def create_setup_intent(self, customer_id: str) -> SetupIntentStart:
+        """A SetupIntent that saves a card to ``customer_id`` for later off-session use."""
+        params: SetupIntentCreateParams = {
+            "customer": customer_id,
+            "usage": "off_session",
+        }
+        intent = await _call(self._client.v1.setup_intents.create_async(params=params))
+        if not intent.client_secret:
+            raise DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+        return SetupIntentStart(setup_intent_id=intent.id, client_secret=intent.client_secret)
+
+    async def create_ephemeral_key(self, customer_id: str) -> str:
+        """The secret of a short-lived key the mobile PaymentSheet reads the customer's
+        cards with, made for the API version the pinned SDK speaks."""
+        key = await _call(
+            self._client.v1.ephemeral_keys.create_async(
+                params={"customer": customer_id},
+                options={"stripe_version": stripe.api_version},
+            )
+        )
+        if not key.secret:
+            raise DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+        return key.secret
+
+    async def retrieve_payment_method(self, payment_method_id: str) -> CardDetails:
+        """The display facts of a saved card; ``NOT_FOUND`` when it is not a card."""
+        method = await _call(self._client.v1.payment_methods.retrieve_async(payment_method_id))
+        card = method.card
+        if card is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "The payment method is not a card.")
+        customer = method.customer
+        return CardDetails(
+            payment_method_id=method.id,
+            customer_id=customer if isinstance(customer, str) or customer is None else customer.id,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+        )
+
+    async def detach_payment_method(self, payment_method_id: str) -> None:
+        """Detach a card from its customer; a card already detached is left as it is."""
+        try:
+            await _call(self._client.v1.payment_methods.detach_async(payment_method_id))
+        except DomainError as error:
+            if error.code is not ErrorCode.CONFLICT:
+                raise
+            # Stripe refuses to detach a card twice; that is the state we want anyway.
+            card = await self.retrieve_payment_method(payment_method_id)
+            if card.customer_id is not None:
+                raise
+
+    async def close(self) -> None:
+        """Close the pooled HTTP connections."""
+        await self._http.close_async()  # type: ignore[no-untyped-call]
+
+
+@functools.lru_cache(maxsize=4)
+def shared_gateway(api_key: str, api_base: str | None) -> StripeGateway:
+    """The process's gateway for these settings, built on first use and then reused, so
+    its connection pool is shared by every request."""
+    return StripeGateway(api_key, api_base=api_base)
+
+
+async def _call(request: Awaitable[_T]) -> _T:
+    """Await one SDK call, turning Stripe's exceptions into ``DomainError``. Only the error
+    class, status and Stripe's request id are logged, never a request or response body."""
+    try:
+        return await request
+    except stripe.StripeError as error:
+        _log.warning(
+            "stripe call failed",
+            extra={
+                "event": type(error).__name__,
+                "status": error.http_status,
+                "stripe_request_id": error.request_id,
+            },
+        )
+        raise _domain_error(error) from None
+
+
+def _domain_error(error: stripe.StripeError) -> DomainError:
+    if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError):
+        return DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+    if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
+        # Our credentials are wrong: nothing the caller can fix, and nothing to retry soon.
+        return DomainError(
+            ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, "The payment provider refused our request."
+        )
+    if isinstance(error, stripe.CardError):
+        return DomainError(ErrorCode.INVALID_INPUT, "The card was declined.")
+    if error.http_status == 404 or error.code == "resource_missing":
+        return DomainError(ErrorCode.NOT_FOUND, "The payment provider has no such object.")
+    if error.http_status is not None and error.http_status >= 500:
+        return DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+    return DomainError(ErrorCode.CONFLICT, "The payment provider refused the request.")
