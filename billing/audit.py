@@ -20,6 +20,7 @@ import orjson
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
+from billing.errors import DomainError
 from models.audit import AuditChainHead, AuditEvent
 from models.enums import AuditOutcome
 
@@ -174,12 +175,15 @@ async def verify_audit_chain(key: bytes, batch_size: int = 5000) -> ChainReport:
     return ChainReport(checked, None, "")
 
 
-class AuditSubject(TypedDict, total=False):
+class AuditTarget(TypedDict, total=False):
     """What a record is about; every key is optional."""
 
     resource_type: str
     resource_id: str
     patient_id: int | None
+
+
+class AuditSubject(AuditTarget, total=False):
     reference: str
 
 
@@ -209,6 +213,12 @@ class AuditBuffer:
     def record(self, action: str, outcome: AuditOutcome, **subject: Unpack[AuditSubject]) -> None:
         """Buffer a record, written when the request's operation ends."""
         self._records.append(self.make_record(action, outcome, **subject))
+
+    def record_failure(
+        self, action: str, error: DomainError, **target: Unpack[AuditTarget]
+    ) -> None:
+        """Buffer a refused attempt at ``action``, its error code as the reference."""
+        self.record(action, AuditOutcome.FAILURE, reference=error.code.value, **target)
 
     async def write_now(
         self, action: str, outcome: AuditOutcome, **subject: Unpack[AuditSubject]

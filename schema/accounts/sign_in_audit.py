@@ -47,7 +47,7 @@ class SignInAudit:
     def failed(self, error: DomainError) -> None:
         """Record ``error`` unless the domain already reported this failure to the hook."""
         if not self._reported:
-            self.context.audit.record(self.action, AuditOutcome.FAILURE, reference=error.code.value)
+            self.context.audit.record_failure(self.action, error)
 
     async def succeeded(self, user_id: int, *, reference: str = "", as_actor: bool) -> None:
         """Record the success; with ``as_actor`` the user is now known to be the caller."""

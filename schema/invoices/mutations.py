@@ -268,6 +268,4 @@ async def _audit_success(
 
 
 def _audit_failure(context: GraphQLContext, action: str, error: DomainError) -> None:
-    context.audit.record(
-        action, AuditOutcome.FAILURE, resource_type=RESOURCE_TYPE, reference=error.code.value
-    )
+    context.audit.record_failure(action, error, resource_type=RESOURCE_TYPE)

@@ -55,6 +55,6 @@ class LocationMutation:
                     resource_id=str(row.id),
                 )
         except DomainError as error:
-            audit.record(CREATE_ACTION, AuditOutcome.FAILURE, reference=error.code.value)
+            audit.record_failure(CREATE_ACTION, error)
             return CreateLocationPayload(errors=[UserError.from_domain_error(error)])
         return CreateLocationPayload(location=Location.from_model(row))

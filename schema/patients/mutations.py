@@ -85,7 +85,7 @@ class PatientMutation:
                     patient_id=row.id,
                 )
         except DomainError as error:
-            context.audit.record(CREATE_ACTION, AuditOutcome.FAILURE, reference=error.code.value)
+            context.audit.record_failure(CREATE_ACTION, error)
             return CreatePatientPayload(errors=[UserError.from_domain_error(error)])
         return CreatePatientPayload(
             patient=Patient.from_model(row), enrollment_code=enrollment.code

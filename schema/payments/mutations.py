@@ -145,12 +145,11 @@ class PaymentMutation:
             patient_id = _own_patient_id(context)
             setup = await start_saving_card(patient_id, _gateway(context))
         except DomainError as error:
-            context.audit.record(
+            context.audit.record_failure(
                 START_SAVING_CARD_ACTION,
-                AuditOutcome.FAILURE,
+                error,
                 resource_type=PAYMENT_METHOD_RESOURCE,
                 patient_id=context.viewer.patient_id,
-                reference=error.code.value,
             )
             return StartSavingCardPayload(errors=[UserError.from_domain_error(error)])
         context.audit.record(
@@ -188,12 +187,11 @@ class PaymentMutation:
                     patient_id=card.patient_id,
                 )
         except DomainError as error:
-            context.audit.record(
+            context.audit.record_failure(
                 REMOVE_PAYMENT_METHOD_ACTION,
-                AuditOutcome.FAILURE,
+                error,
                 resource_type=PAYMENT_METHOD_RESOURCE,
                 patient_id=context.viewer.patient_id,
-                reference=error.code.value,
             )
             return RemovePaymentMethodPayload(errors=[UserError.from_domain_error(error)])
         return RemovePaymentMethodPayload(ok=True)
@@ -227,12 +225,7 @@ class PaymentMutation:
                     reference=str(invoice_id),
                 )
         except DomainError as error:
-            context.audit.record(
-                OFFLINE_PAYMENT_ACTION,
-                AuditOutcome.FAILURE,
-                resource_type=RESOURCE_TYPE,
-                reference=error.code.value,
-            )
+            context.audit.record_failure(OFFLINE_PAYMENT_ACTION, error, resource_type=RESOURCE_TYPE)
             return RecordOfflinePaymentPayload(errors=[UserError.from_domain_error(error)])
         return RecordOfflinePaymentPayload(payment=Payment.from_model(row))
 

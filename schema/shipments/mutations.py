@@ -72,7 +72,7 @@ class ShipmentMutation:
                     patient_id=record.patient_id,
                 )
         except DomainError as error:
-            context.audit.record(CREATE_ACTION, AuditOutcome.FAILURE, reference=error.code.value)
+            context.audit.record_failure(CREATE_ACTION, error)
             return AddShipmentPayload(errors=[UserError.from_domain_error(error)])
         return AddShipmentPayload(shipment=Shipment.from_model(record))
 

@@ -83,7 +83,7 @@ class StatementMutation:
                     reference=f"link:{link.id}",
                 )
         except DomainError as error:
-            context.audit.record(LINK_ACTION, AuditOutcome.FAILURE, reference=error.code.value)
+            context.audit.record_failure(LINK_ACTION, error)
             return CreateInvoicePdfLinkPayload(errors=[UserError.from_domain_error(error)])
         return CreateInvoicePdfLinkPayload(
             url=statement_url(context.settings.public_base_url, link.token),
@@ -119,12 +119,7 @@ class StatementMutation:
                         patient_id=patient_id,
                     )
         except DomainError as error:
-            context.audit.record(
-                PAPER_REQUEST_ACTION,
-                AuditOutcome.FAILURE,
-                patient_id=patient_id,
-                reference=error.code.value,
-            )
+            context.audit.record_failure(PAPER_REQUEST_ACTION, error, patient_id=patient_id)
             return RequestPaperStatementPayload(errors=[UserError.from_domain_error(error)])
         if not outcome.created:
             context.audit.record(
@@ -162,8 +157,6 @@ class StatementMutation:
                     patient_id=record.patient_id,
                 )
         except DomainError as error:
-            context.audit.record(
-                PAPER_MAILED_ACTION, AuditOutcome.FAILURE, reference=error.code.value
-            )
+            context.audit.record_failure(PAPER_MAILED_ACTION, error)
             return MarkPaperStatementMailedPayload(errors=[UserError.from_domain_error(error)])
         return MarkPaperStatementMailedPayload(request=PaperStatementRequest.from_record(record))
