@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate as apply_migrations
 
@@ -12,16 +13,20 @@ from api.settings import Settings, load_settings
 from models import MODEL_MODULES
 
 _SQLITE_PRAGMAS = "busy_timeout=5000"
+SQLITE_ENGINE = "api.sqlite_engine"
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise configuration for ``database_url``: one app, ``models``."""
-    url = database_url
-    if url.startswith("sqlite://") and "?" not in url:
-        # Wait for a concurrent writer (another worker or the scheduler) instead of failing.
-        url = f"{url}?{_SQLITE_PRAGMAS}"
+    connection: str | dict[str, Any] = database_url
+    if database_url.startswith("sqlite://"):
+        url = database_url
+        if "?" not in url:
+            # Wait for a concurrent writer (another worker or the scheduler) instead of failing.
+            url = f"{url}?{_SQLITE_PRAGMAS}"
+        connection = {**expand_db_url(url), "engine": SQLITE_ENGINE}
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

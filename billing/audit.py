@@ -115,8 +115,11 @@ async def _try_append(records: Sequence[AuditRecord], key: bytes, occurred_at: d
 
 async def _ensure_chain_head() -> None:
     if not await AuditChainHead.exists(id=_HEAD_ID):
-        with contextlib.suppress(IntegrityError):  # another writer created it first
-            await AuditChainHead.create(id=_HEAD_ID, last_hash=GENESIS_HASH)
+        # Another writer may create it first. The savepoint keeps that unique violation
+        # from aborting a caller's transaction on PostgreSQL.
+        with contextlib.suppress(IntegrityError):
+            async with in_transaction():
+                await AuditChainHead.create(id=_HEAD_ID, last_hash=GENESIS_HASH)
 
 
 def compute_row_hash(row: AuditEvent, key: bytes) -> str:

@@ -70,6 +70,7 @@ class InvoiceRecord:
     total_minor: int
     balance_minor: int
     insurance_pending_minor: int
+    disputed: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,6 +211,15 @@ async def invoice_currency(invoice_id: int) -> str:
     return str(found[0])
 
 
+async def own_invoice_currencies(patient_id: int, invoice_ids: Sequence[int]) -> dict[int, str]:
+    """The currency of each of the patient's invoices among ``invoice_ids``; another
+    patient's invoice is left out, exactly as a missing one."""
+    rows = await Invoice.filter(id__in=list(invoice_ids), patient_id=patient_id).values_list(
+        "id", "currency"
+    )
+    return {int(invoice_id): str(currency) for invoice_id, currency in rows}
+
+
 async def _allocate_number(location_id: int) -> str:
     # The UPDATE takes the row lock on PostgreSQL (concurrent callers wait for our commit,
     # then re-read the row); SQLite runs one write transaction at a time. Either way the

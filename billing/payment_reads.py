@@ -28,6 +28,9 @@ class PaymentRecord:
     currency: str
     failure_message: str | None
     created_at: datetime
+    credit_applied_minor: int
+    refunded_minor: int
+    disputed: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ class StripeEventData:
     event_id: str
     type: str
     object: dict[str, Any]
+    # When Stripe created the event, Unix seconds: orders events delivered out of order.
+    created: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +60,34 @@ class EventContext:
     request_id: str = ""
 
     async def audit(self, event: StripeEventData, action: str, row: PaymentMethod) -> None:
+        """An audit row for one effect of ``event`` on a saved card."""
+        await self.audit_effect(
+            event,
+            action,
+            resource_type=RESOURCE_TYPE,
+            resource_id=row.id,
+            patient_id=row.patient_id,
+        )
+
+    async def audit_effect(
+        self,
+        event: StripeEventData,
+        action: str,
+        *,
+        resource_type: str,
+        resource_id: int,
+        patient_id: int | None,
+        outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    ) -> None:
         """An audit row for one effect of ``event``, referencing the event id."""
         record = AuditRecord(
             action=action,
-            outcome=AuditOutcome.SUCCESS,
+            outcome=outcome,
             actor_id=None,
             actor_role=STRIPE_ROLE,
-            resource_type=RESOURCE_TYPE,
-            resource_id=str(row.id),
-            patient_id=row.patient_id,
+            resource_type=resource_type,
+            resource_id=str(resource_id),
+            patient_id=patient_id,
             ip_address=self.ip_address,
             request_id=self.request_id,
             reference=event.event_id,
@@ -141,8 +162,8 @@ async def apply_setup_intent_succeeded(
     event: StripeEventData, context: EventContext
 ) -> EventEffect:
     """Keep the card a SetupIntent saved, for the patient whose Customer it is."""
-    customer_id = _text(event.object, "customer")
-    payment_method_id = _text(event.object, "payment_method")
+    customer_id = text_of(event.object, "customer")
+    payment_method_id = text_of(event.object, "payment_method")
     if customer_id is None or payment_method_id is None:
         return EventEffect(StripeEventOutcome.FLAGGED, "setup intent without customer or card")
     patient_id = await patient_of_customer(customer_id)
@@ -164,7 +185,7 @@ async def apply_payment_method_detached(
     event: StripeEventData, context: EventContext
 ) -> EventEffect:
     """Mark a card detached (at Stripe, by us or in Stripe's dashboard)."""
-    payment_method_id = _text(event.object, "id")
+    payment_method_id = text_of(event.object, "id")
     if payment_method_id is None:
         return EventEffect(StripeEventOutcome.FLAGGED, "payment method without id")
     row = await PaymentMethod.get_or_none(stripe_payment_method_id=payment_method_id)
@@ -176,7 +197,7 @@ async def apply_payment_method_detached(
     return EventEffect(StripeEventOutcome.APPLIED, f"detached payment method {row.id}")
 
 
-def _text(obj: dict[str, Any], name: str) -> str | None:
+def text_of(obj: dict[str, Any], name: str) -> str | None:
     value = obj.get(name)
     if isinstance(value, dict):  # an expanded object
         value = value.get("id")

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import stripe
-from stripe.params import SetupIntentCreateParams
+from stripe.params import (
+    PaymentIntentCreateParams,
+    RefundCreateParams,
+    SetupIntentCreateParams,
+)
 
 from billing.errors import DomainError, ErrorCode
 
@@ -46,6 +50,26 @@ class CardDetails:
     last4: str
     exp_month: int
     exp_year: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentIntentStart:
+    """A PaymentIntent the app confirms with Stripe's SDK (or one confirmed off-session)."""
+
+    payment_intent_id: str
+    client_secret: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundFacts:
+    """What Stripe says of one refund."""
+
+    refund_id: str
+    amount_minor: int
+    currency: str
+    status: str
+    refund_ref: str | None
 
 
 class StripeGateway:
@@ -129,6 +153,71 @@ class StripeGateway:
             if card.customer_id is not None:
                 raise
 
+    async def create_payment_intent(
+        self,
+        *,
+        idempotency_key: str,
+        amount_minor: int,
+        currency: str,
+        customer_id: str,
+        payment_ref: str,
+        payment_method_id: str | None = None,
+        off_session: bool = False,
+    ) -> PaymentIntentStart:
+        """One PaymentIntent for ``amount_minor``; a retry with ``idempotency_key`` gets the
+        same intent. Only ``payment_ref`` (our opaque payment id) goes in the metadata.
+        ``off_session`` confirms at once with the saved ``payment_method_id`` (autopay); a
+        decline then comes back as ``INVALID_INPUT`` and, as every outcome, by webhook."""
+        params: PaymentIntentCreateParams = {
+            "amount": amount_minor,
+            "currency": currency.lower(),
+            "customer": customer_id,
+            "metadata": {"payment_ref": payment_ref},
+        }
+        if payment_method_id is not None:
+            params["payment_method"] = payment_method_id
+        if off_session:
+            params["confirm"] = True
+            params["off_session"] = True
+        intent = await _call(
+            self._client.v1.payment_intents.create_async(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return _intent_start(intent)
+
+    async def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentStart:
+        """An existing intent, with the client secret the app confirms it with."""
+        intent = await _call(self._client.v1.payment_intents.retrieve_async(payment_intent_id))
+        return _intent_start(intent)
+
+    async def create_refund(
+        self, *, idempotency_key: str, payment_intent_id: str, amount_minor: int, refund_ref: str
+    ) -> RefundFacts:
+        """Refund ``amount_minor`` of a PaymentIntent's charge. Stripe's reason is always
+        ``requested_by_customer``: our staff's own words never leave this service."""
+        params: RefundCreateParams = {
+            "payment_intent": payment_intent_id,
+            "amount": amount_minor,
+            "reason": "requested_by_customer",
+            "metadata": {"refund_ref": refund_ref},
+        }
+        refund = await _call(
+            self._client.v1.refunds.create_async(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return _refund_facts(refund)
+
+    async def list_refunds(self, payment_intent_id: str) -> list[RefundFacts]:
+        """Every refund of a PaymentIntent, newest first."""
+        page = await _call(
+            self._client.v1.refunds.list_async(
+                params={"payment_intent": payment_intent_id, "limit": 100}
+            )
+        )
+        return [_refund_facts(refund) for refund in page.data]
+
     async def close(self) -> None:
         """Close the pooled HTTP connections."""
         await self._http.close_async()  # type: ignore[no-untyped-call]
@@ -156,6 +245,26 @@ async def _call(request: Awaitable[_T]) -> _T:
             },
         )
         raise _domain_error(error) from None
+
+
+def _intent_start(intent: stripe.PaymentIntent) -> PaymentIntentStart:
+    if not intent.client_secret:
+        raise DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+    return PaymentIntentStart(
+        payment_intent_id=intent.id, client_secret=intent.client_secret, status=intent.status
+    )
+
+
+def _refund_facts(refund: stripe.Refund) -> RefundFacts:
+    metadata = refund.metadata
+    refund_ref = metadata["refund_ref"] if metadata and "refund_ref" in metadata else None
+    return RefundFacts(
+        refund_id=refund.id,
+        amount_minor=refund.amount,
+        currency=refund.currency.upper(),
+        status=refund.status or "pending",
+        refund_ref=refund_ref if isinstance(refund_ref, str) else None,
+    )
 
 
 def _domain_error(error: stripe.StripeError) -> DomainError:

@@ -41,6 +41,11 @@ class Invoice(Model):
     total_minor = fields.BigIntField(default=0)
     balance_minor = fields.BigIntField(default=0)
     insurance_pending_minor = fields.BigIntField(default=0)
+    # Held by card payments still in flight (see billing.reservations): balance minus this
+    # is what a new payment may take. Never part of the figures.
+    reserved_minor = fields.BigIntField(default=0)
+    # Set while a payment on this invoice is under an open card dispute, for staff to see.
+    disputed = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -55,3 +55,4 @@ class CreditEntry(Model):
 
     class Meta:
         table = "credit_entry"
+        indexes = (("patient_id", "currency"), ("payment_id",))

@@ -64,6 +64,12 @@ class Payment(Model):
     offline_reference = fields.CharField(max_length=200, null=True)
     failure_message = fields.CharField(max_length=500, null=True)
     disputed = fields.BooleanField(default=False)
+    # Why Stripe's word on this payment was not applied (amount or currency mismatch), for
+    # staff; null when nothing needs a look.
+    review_reason = fields.CharField(max_length=200, null=True)
+    # ``created`` (Unix seconds) of the newest Stripe event applied to this payment, so an
+    # older event delivered late cannot undo a newer one.
+    stripe_event_created = fields.BigIntField(null=True)
     recorded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="recorded_payments", null=True, on_delete=fields.SET_NULL
     )
@@ -93,6 +99,7 @@ class PaymentAllocation(Model):
 
     class Meta:
         table = "payment_allocation"
+        indexes = (("invoice_id", "status"),)
         unique_together = (("payment", "invoice"),)
 
 
@@ -108,14 +115,17 @@ class Refund(Model):
     # Free text for our audit trail only; never sent to Stripe.
     reason = fields.CharField(max_length=500)
     stripe_refund_id = fields.CharField(max_length=255, null=True, unique=True)
+    failure_message = fields.CharField(max_length=500, null=True)
     requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="refunds", null=True, on_delete=fields.SET_NULL
     )
     requested_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
+    settled_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "refund"
+        indexes = (("payment_id", "status"),)
 
 
 class Dispute(Model):
@@ -134,3 +144,4 @@ class Dispute(Model):
 
     class Meta:
         table = "dispute"
+        indexes = (("payment_id", "status"),)

@@ -26,6 +26,7 @@ class Shipment(Model):
 
     class Meta:
         table = "shipment"
+        indexes = (("invoice_id",),)
 
 
 class ShipmentItem(Model):
@@ -42,6 +43,7 @@ class ShipmentItem(Model):
 
     class Meta:
         table = "shipment_item"
+        indexes = (("shipment_id",),)
 
 
 class ShipmentEvent(Model):
@@ -60,3 +62,4 @@ class ShipmentEvent(Model):
 
     class Meta:
         table = "shipment_event"
+        indexes = (("shipment_id",),)

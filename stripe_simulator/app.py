@@ -24,7 +24,7 @@ from stripe_simulator.payment_methods import (
     list_payment_methods,
     retrieve_payment_method,
 )
-from stripe_simulator.refunds import create_refund
+from stripe_simulator.refunds import create_refund, list_refunds
 from stripe_simulator.setup_intents import (
     confirm_setup_intent,
     create_setup_intent,
@@ -64,6 +64,7 @@ def build_simulator_app(config: SimulatorConfig) -> Starlette:
         api("/v1/payment_methods/{id}", retrieve_payment_method, "GET"),
         api("/v1/payment_methods/{id}/detach", detach_payment_method, "POST"),
         api("/v1/refunds", create_refund, "POST"),
+        api("/v1/refunds", list_refunds, "GET"),
         api("/v1/ephemeral_keys", create_ephemeral_key, "POST"),
         sim_route("/_sim/payment_intents/{id}/confirm", control.confirm_as_customer, "POST"),
         sim_route("/_sim/payment_intents/{id}/settle", control.settle_processing, "POST"),

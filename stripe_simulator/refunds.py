@@ -61,6 +61,28 @@ def create_refund(sim: Simulator, request: ApiRequest) -> JSON:
     return refund
 
 
+def list_refunds(sim: Simulator, request: ApiRequest) -> JSON:
+    """Refunds, newest first, optionally of one PaymentIntent or charge."""
+    params = request.params
+    reject_unknown(params, ("payment_intent", "charge", "limit"))
+    intent_id = optional_str(params, "payment_intent")
+    charge_id = optional_str(params, "charge")
+    limit = optional_int(params, "limit") or 10
+    if not 1 <= limit <= 100:
+        raise invalid_request("Invalid limit: must be between 1 and 100", param="limit")
+    matches = [
+        refund
+        for refund in reversed(sim.state.refunds.values())
+        if intent_id in (None, refund["payment_intent"]) and charge_id in (None, refund["charge"])
+    ]
+    return {
+        "object": "list",
+        "data": matches[:limit],
+        "has_more": len(matches) > limit,
+        "url": "/v1/refunds",
+    }
+
+
 def _refundable_charge(sim: Simulator, params: JSON) -> JSON:
     intent_id = optional_str(params, "payment_intent")
     charge_id = optional_str(params, "charge")

@@ -11,9 +11,10 @@ import strawberry
 from api.settings import Settings
 from billing.errors import DomainError, ErrorCode
 from models.enums import Role
-from schema.common.errors import ExpectedError, RequestErrorCode, UserError
+from schema.common.errors import ExpectedError, RequestErrorCode, UserError, raise_not_implemented
 from schema.root import BillingSchema, schema_extensions
 from tests.factories.accounts import staff_token
+from tests.factories.invoices import patient_caller
 from tests.graphql_client import gql
 
 PAY_INVOICES = """
@@ -25,15 +26,13 @@ mutation PayInvoices($input: PayInvoicesInput!) {
 }
 """
 
-MY_PAYMENT_PLANS = """
-query MyPaymentPlans { myPaymentPlans { id status } }
-"""
-
 SECRET_DETAIL = "patient Jane Roe, DOB 1980-02-29"
 
 
-async def test_a_mutation_not_built_yet_says_so_in_its_payload(client: httpx.AsyncClient) -> None:
-    _patient, token = await staff_token(Role.PATIENT)
+async def test_an_expected_failure_of_a_mutation_is_in_its_payload(
+    client: httpx.AsyncClient,
+) -> None:
+    ada = await patient_caller("ada@example.org")
     body = await gql(
         client,
         PAY_INVOICES,
@@ -43,32 +42,28 @@ async def test_a_mutation_not_built_yet_says_so_in_its_payload(client: httpx.Asy
                 "idempotencyKey": "attempt-1",
             }
         },
-        token,
+        ada.token,
     )
 
     assert "errors" not in body
     payload = body["data"]["payInvoices"]
     assert payload["payment"] is None
     assert payload["errors"] == [
-        {
-            "code": "NOT_IMPLEMENTED",
-            "field": None,
-            "message": "Paying invoices is not available yet.",
-        }
+        {"code": "NOT_FOUND", "field": "allocations.0.invoiceId", "message": "No such invoice."}
     ]
 
 
-async def test_a_query_not_built_yet_is_an_expected_top_level_error(
-    client: httpx.AsyncClient,
+async def test_a_field_not_built_yet_is_an_expected_top_level_error(
+    probe_schema: strawberry.Schema,
 ) -> None:
-    _patient, token = await staff_token(Role.PATIENT)
-    body = await gql(client, MY_PAYMENT_PLANS, token=token)
+    result = await probe_schema.execute("{ unbuilt }")
 
-    assert body["data"] is None
-    [error] = body["errors"]
+    assert result.data is None
+    assert result.errors is not None
+    [error] = [e.formatted for e in result.errors]
     assert error["extensions"] == {"code": "NOT_IMPLEMENTED"}
-    assert error["message"] == "Payment plans is not available yet."
-    assert error["path"] == ["myPaymentPlans"]
+    assert error["message"] == "Probing is not available yet."
+    assert error["path"] == ["unbuilt"]
 
 
 async def test_fetching_a_node_not_built_yet_is_an_expected_error(
@@ -95,6 +90,10 @@ class _ProbeQuery:
     @strawberry.field
     def broken(self) -> str:
         raise RuntimeError(SECRET_DETAIL)
+
+    @strawberry.field
+    def unbuilt(self) -> str:
+        raise_not_implemented("Probing")
 
     @strawberry.field
     def refused(self) -> str:

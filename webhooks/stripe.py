@@ -20,7 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from billing.audit import audit_chain_key
+from billing.dispute_events import apply_dispute_closed, apply_dispute_created
 from billing.errors import DomainError
+from billing.payment_events import (
+    apply_payment_intent_canceled,
+    apply_payment_intent_failed,
+    apply_payment_intent_processing,
+    apply_payment_intent_succeeded,
+)
+from billing.refund_events import apply_charge_refunded
 from billing.stripe_events import (
     EventContext,
     EventHandler,
@@ -47,6 +55,13 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 HANDLERS: dict[str, EventHandler] = {
     "setup_intent.succeeded": apply_setup_intent_succeeded,
     "payment_method.detached": apply_payment_method_detached,
+    "payment_intent.succeeded": apply_payment_intent_succeeded,
+    "payment_intent.processing": apply_payment_intent_processing,
+    "payment_intent.payment_failed": apply_payment_intent_failed,
+    "payment_intent.canceled": apply_payment_intent_canceled,
+    "charge.refunded": apply_charge_refunded,
+    "charge.dispute.created": apply_dispute_created,
+    "charge.dispute.closed": apply_dispute_closed,
 }
 
 
@@ -154,7 +169,13 @@ def parse_event(body: bytes) -> StripeEventData:
         or not isinstance(data.get("object"), dict)
     ):
         raise _Rejected(400, "not_a_stripe_event")
-    return StripeEventData(event_id=event_id, type=event_type, object=data["object"])
+    created = event.get("created")
+    return StripeEventData(
+        event_id=event_id,
+        type=event_type,
+        object=data["object"],
+        created=created if isinstance(created, int) and not isinstance(created, bool) else 0,
+    )
 
 
 def _answer(status: int, code: str) -> Response:

@@ -84,6 +84,9 @@ class Invoice(relay.Node):
     insurance_pending: Money = strawberry.field(
         description="What insurance is expected to pay and has not decided yet."
     )
+    disputed: bool = strawberry.field(
+        description="A payment of it is under an open card dispute, for staff to follow up."
+    )
     patient_id: strawberry.Private[int]
     location_id: strawberry.Private[int]
     balance_minor: strawberry.Private[int]
@@ -162,6 +165,7 @@ class Invoice(relay.Node):
             total=Money.from_minor(row.total_minor, currency),
             balance=Money.from_minor(row.balance_minor, currency),
             insurance_pending=Money.from_minor(row.insurance_pending_minor, currency),
+            disputed=row.disputed,
             patient_id=row.patient_id,
             location_id=row.location_id,
             balance_minor=row.balance_minor,

@@ -11,21 +11,26 @@ from strawberry import Info, relay
 from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
+from billing.card_payments import AllocationRequest, open_card_payment, request_payment_intent
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import invoice_currency
+from billing.invoices import invoice_currency, own_invoice_currencies
 from billing.money import to_minor
 from billing.offline_payments import record_offline_payment
 from billing.payment_methods import mark_detached, remove_saved_card, start_saving_card
+from billing.refunds import open_refund, payment_currency, payment_patient, send_refund
 from billing.stripe_gateway import StripeGateway, shared_gateway
 from models.enums import AuditOutcome, PaymentChannel
 from schema.common import fields
-from schema.common.errors import Payload, UserError, not_implemented_payload
+from schema.common.errors import Payload, UserError
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
 from schema.invoices.inputs import row_id
 from schema.payments.types import Payment, Refund
 
 RESOURCE_TYPE = "Payment"
+PAY_INVOICES_ACTION = "payment.started"
+REFUND_RESOURCE = "Refund"
+REFUND_ACTION = "refund.requested"
 OFFLINE_PAYMENT_ACTION = "payment.offline"
 PAYMENT_METHOD_RESOURCE = "PaymentMethod"
 START_SAVING_CARD_ACTION = "payment_method.setup_started"
@@ -132,8 +137,42 @@ class PaymentMutation:
         ),
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
     )
-    async def pay_invoices(self, input: PayInvoicesInput) -> PayInvoicesPayload:
-        return not_implemented_payload(PayInvoicesPayload, "Paying invoices")
+    async def pay_invoices(
+        self, info: Info[GraphQLContext, Any], input: PayInvoicesInput
+    ) -> PayInvoicesPayload:
+        context = info.context
+        try:
+            patient_id = _own_patient_id(context)
+            requests = await _allocation_requests(patient_id, input.allocations)
+            card_id = None
+            if input.payment_method_id is not None:
+                card_id = row_id(input.payment_method_id, "PaymentMethod", "payment_method_id")
+            async with in_transaction():
+                payment = await open_card_payment(
+                    patient_id,
+                    requests,
+                    idempotency_key=input.idempotency_key,
+                    payment_method_id=card_id,
+                    use_credit_balance=bool(input.use_credit_balance),
+                )
+                await context.audit.write_now(
+                    PAY_INVOICES_ACTION,
+                    AuditOutcome.SUCCESS,
+                    resource_type=RESOURCE_TYPE,
+                    resource_id=str(payment.id),
+                    patient_id=patient_id,
+                )
+            intent = await request_payment_intent(payment, _gateway(context))
+        except DomainError as error:
+            context.audit.record_failure(
+                PAY_INVOICES_ACTION,
+                error,
+                resource_type=RESOURCE_TYPE,
+                patient_id=context.viewer.patient_id,
+            )
+            return PayInvoicesPayload(errors=[UserError.from_domain_error(error)])
+        secret = intent.client_secret if intent is not None else None
+        return PayInvoicesPayload(payment=Payment.from_model(payment, client_secret=secret))
 
     @fields.mutation(
         description="Begin saving a card; the card goes straight to Stripe.",
@@ -233,14 +272,57 @@ class PaymentMutation:
         description="Refund part or all of a payment. Staff only.",
         permission_classes=[requires(Scope.REFUNDS_WRITE)],
     )
-    async def refund_payment(self, input: RefundPaymentInput) -> RefundPaymentPayload:
-        return not_implemented_payload(RefundPaymentPayload, "Refunds")
+    async def refund_payment(
+        self, info: Info[GraphQLContext, Any], input: RefundPaymentInput
+    ) -> RefundPaymentPayload:
+        context = info.context
+        try:
+            payment_id = row_id(input.payment_id, "Payment", "payment_id")
+            amount = to_minor(input.amount, await payment_currency(payment_id), "amount")
+            async with in_transaction():
+                refund = await open_refund(
+                    payment_id, amount, input.reason, actor_id=context.viewer.user_id
+                )
+                await context.audit.write_now(
+                    REFUND_ACTION,
+                    AuditOutcome.SUCCESS,
+                    resource_type=REFUND_RESOURCE,
+                    resource_id=str(refund.id),
+                    patient_id=await payment_patient(payment_id),
+                    reference=str(payment_id),
+                )
+            refund = await send_refund(refund, _gateway(context))
+        except DomainError as error:
+            context.audit.record_failure(REFUND_ACTION, error, resource_type=REFUND_RESOURCE)
+            return RefundPaymentPayload(errors=[UserError.from_domain_error(error)])
+        return RefundPaymentPayload(refund=Refund.from_model(refund))
+
+
+async def _allocation_requests(
+    patient_id: int, allocations: list[PaymentAllocationInput]
+) -> list[AllocationRequest]:
+    """The allocations in minor units of each invoice's currency."""
+    ids = [
+        row_id(allocation.invoice_id, "Invoice", f"allocations.{i}.invoice_id")
+        for i, allocation in enumerate(allocations)
+    ]
+    currencies = await own_invoice_currencies(patient_id, ids)
+    requests: list[AllocationRequest] = []
+    for i, (invoice_id, allocation) in enumerate(zip(ids, allocations, strict=True)):
+        currency = currencies.get(invoice_id)
+        if currency is None:
+            raise DomainError(
+                ErrorCode.NOT_FOUND, "No such invoice.", f"allocations.{i}.invoice_id"
+            )
+        amount = to_minor(allocation.amount, currency, f"allocations.{i}.amount")
+        requests.append(AllocationRequest(invoice_id, amount))
+    return requests
 
 
 def _own_patient_id(context: GraphQLContext) -> int:
     patient_id = context.viewer.patient_id
     if patient_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "Only patients have saved cards.")
+        raise DomainError(ErrorCode.FORBIDDEN, "Only a patient can pay or save cards.")
     return patient_id
 
 

@@ -64,11 +64,20 @@ class PaymentAllocation:
 class Payment(relay.Node):
     id: relay.NodeID[int]
     status: PaymentStatus = strawberry.field(description="Where the payment stands.")
-    amount: Money = strawberry.field(description="The amount charged or received.")
+    amount: Money = strawberry.field(
+        description="The whole amount paid: the card's share plus any credit balance used."
+    )
     failure_message: str | None = strawberry.field(
         description="Why the payment failed, in words fit for the payer; null unless FAILED."
     )
     created_at: datetime.datetime = strawberry.field(description="When the payment began.")
+    credit_applied: Money = strawberry.field(
+        description="The part of the amount paid from the patient's credit balance."
+    )
+    refunded: Money = strawberry.field(description="What has gone back to the card so far.")
+    disputed: bool = strawberry.field(
+        description="The card holder's bank is disputing the charge; staff follow up."
+    )
     client_secret: str | None = strawberry.field(
         default=None,
         description=(
@@ -111,6 +120,9 @@ class Payment(relay.Node):
             amount=Money.from_minor(row.amount_minor, row.currency),
             failure_message=row.failure_message,
             created_at=row.created_at,
+            credit_applied=Money.from_minor(row.credit_applied_minor, row.currency),
+            refunded=Money.from_minor(row.refunded_minor, row.currency),
+            disputed=row.disputed,
             client_secret=client_secret,
             patient_id=row.patient_id,
         )
