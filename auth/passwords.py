@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import os
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -11,11 +13,15 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-# RFC 9106's second recommended option (64 MiB, t=3, p=4): about 150 ms of CPU here.
-_HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
-# Two hashes at once at most: a login storm queues here instead of starving the other
-# requests of CPU and of the default executor's threads.
-_EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+# RFC 9106's low-memory option (64 MiB, t=3) with one lane instead of four: the same work
+# per hash, but on one core. libargon2 runs each lane in a thread of its own, so p=4 let
+# a single login take every core of a small machine (measured in bench/RESULTS.md).
+ARGON2_PARAMETERS = dataclasses.replace(profiles.RFC_9106_LOW_MEMORY, parallelism=1)
+_HASHER = PasswordHasher.from_parameters(ARGON2_PARAMETERS)
+# Hashes run one fewer at a time than there are cores: a login storm queues here, and
+# the event loop always keeps a core for the other requests.
+HASHING_THREADS = max(1, (os.cpu_count() or 2) - 1)
+_EXECUTOR = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
 
 
 def normalize_password(password: str) -> str:

@@ -100,7 +100,7 @@ async def test_a_hash_with_old_parameters_is_upgraded_at_login(db: None) -> None
 
     stored = (await User.get(id=user.id)).password_hash
     assert stored != weak
-    assert "m=65536,t=3,p=4" in stored
+    assert "m=65536,t=3,p=1" in stored
 
 
 async def test_staff_without_mfa_get_a_session_that_can_only_enroll(db: None) -> None:

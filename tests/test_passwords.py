@@ -29,7 +29,7 @@ async def test_a_hash_with_weaker_parameters_is_upgraded_on_login() -> None:
 
     assert check.matches
     assert check.upgraded_hash is not None
-    assert "m=65536,t=3,p=4" in check.upgraded_hash
+    assert "m=65536,t=3,p=1" in check.upgraded_hash
 
 
 async def test_a_garbage_stored_hash_never_matches() -> None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pyotp
-from argon2 import PasswordHasher, profiles
+from argon2 import PasswordHasher
 
+from auth.passwords import ARGON2_PARAMETERS
 from auth.sessions import IssuedSession, SessionScope, create_session
 from auth.totp import confirm_totp_enrollment, start_totp_enrollment
 from models.enums import Role
@@ -24,7 +25,7 @@ BIRTH_DATE = date(1980, 2, 3)
 @functools.cache
 def password_hash() -> str:
     """One real argon2id hash of ``PASSWORD``, computed once for the whole run."""
-    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY).hash(PASSWORD)
+    return PasswordHasher.from_parameters(ARGON2_PARAMETERS).hash(PASSWORD)
 
 
 def encrypt(plaintext: str) -> str:
