@@ -31,6 +31,7 @@ class PaymentRecord:
     credit_applied_minor: int
     refunded_minor: int
     disputed: bool
+    review_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,13 +22,20 @@ from billing.credits import patient_credit_balance
 from billing.invoices import adjust_invoice
 from billing.offline_payments import record_offline_payment
 from models.audit import AuditEvent
-from models.enums import AllocationStatus, PaymentChannel, PaymentStatus
+from models.enums import AllocationStatus, PaymentChannel, PaymentStatus, Role
 from models.invoices import Invoice as InvoiceRow
 from models.ledger import LedgerEntry
 from models.payments import Payment as PaymentRow
 from models.payments import PaymentAllocation as PaymentAllocationRow
 from models.stripe_events import StripeEvent
-from tests.factories.invoices import PatientCaller, global_id, invoice, location, patient_caller
+from tests.factories.invoices import (
+    PatientCaller,
+    global_id,
+    invoice,
+    location,
+    patient_caller,
+    staff_caller,
+)
 from tests.graphql_client import contract_operation, gql
 from tests.stripe_fixture import (
     SDK_DATA_WARNING,
@@ -482,6 +489,16 @@ async def test_an_amount_stripe_did_not_match_is_flagged_not_applied(
     assert await _balances([first]) == [("OPEN", 10000, 10000)]
     stored = await StripeEvent.get(event_id="evt_wrong_amount")
     assert stored.outcome == "FLAGGED"
+    query = "query($id: ID!) { node(id: $id) { ... on Payment { status reviewReason } } }"
+    payment_id = global_id("Payment", payment.id)
+    staff = await staff_caller(Role.BILLING_STAFF)
+    seen_by_staff = await gql(world.client, query, {"id": payment_id}, token=staff.token)
+    seen_by_ada = await gql(world.client, query, {"id": payment_id}, token=ada.token)
+    assert seen_by_staff["data"]["node"] == {
+        "status": "PENDING",
+        "reviewReason": "received 10.00 instead of 100.00 USD",
+    }
+    assert seen_by_ada["data"]["node"] == {"status": "PENDING", "reviewReason": None}
     flagged = await AuditEvent.filter(action="payment.flagged")
     assert [row.outcome for row in flagged] == ["FAILURE"]
 

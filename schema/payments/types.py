@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import Info, relay
 
+from auth.scopes import Scope
 from billing.payment_reads import PaymentAllocationRecord, PaymentMethodRecord, PaymentRecord
 from models.enums import PaymentStatus as PaymentStatus
 from models.enums import RefundStatus as RefundStatus
@@ -20,6 +21,7 @@ from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.money import Money
 from schema.common.node import NodeLookupNotImplemented
+from schema.common.permissions import hidden_without
 from schema.context import GraphQLContext
 from schema.invoices.access import visible_nodes
 from schema.invoices.loaders import loaders_for
@@ -78,6 +80,14 @@ class Payment(relay.Node):
     disputed: bool = strawberry.field(
         description="The card holder's bank is disputing the charge; staff follow up."
     )
+    review_reason: str | None = strawberry.field(
+        description=(
+            "Why Stripe's report on this payment was not applied (an amount or currency "
+            "other than asked), for staff to resolve; null when nothing needs a look and "
+            "for patients."
+        ),
+        extensions=[hidden_without(Scope.BILLING_ALL_READ)],
+    )
     client_secret: str | None = strawberry.field(
         default=None,
         description=(
@@ -123,6 +133,7 @@ class Payment(relay.Node):
             credit_applied=Money.from_minor(row.credit_applied_minor, row.currency),
             refunded=Money.from_minor(row.refunded_minor, row.currency),
             disputed=row.disputed,
+            review_reason=row.review_reason,
             client_secret=client_secret,
             patient_id=row.patient_id,
         )
