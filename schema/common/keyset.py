@@ -9,9 +9,10 @@ for (field and direction); a cursor made for another order is refused with
 from __future__ import annotations
 
 import binascii
-import json
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
+
+import orjson
 
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.pagination import page_request
@@ -35,8 +36,7 @@ def page_size(first: int | None) -> int:
 
 
 def encode_keyset_cursor(order: str, value: CursorValue, row_id: int) -> str:
-    payload = json.dumps([order, value, row_id], separators=(",", ":"))
-    return urlsafe_b64encode(payload.encode()).decode()
+    return urlsafe_b64encode(orjson.dumps([order, value, row_id])).decode()
 
 
 def decode_keyset_cursor(cursor: str, order: str) -> KeysetCursor:
@@ -44,8 +44,8 @@ def decode_keyset_cursor(cursor: str, order: str) -> KeysetCursor:
     try:
         if len(cursor) > _MAX_CURSOR_LENGTH:
             raise ValueError
-        decoded = json.loads(urlsafe_b64decode(cursor.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error):
+        decoded = orjson.loads(urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error, orjson.JSONDecodeError):
         raise invalid_cursor_error() from None
     if not isinstance(decoded, list) or len(decoded) != 3:
         raise invalid_cursor_error()
