@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck test-suite schema clean
+.PHONY: install run test lint typecheck test-suite schema clean bench
 
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 
 install: $(STAMP)
 
+# Without STRIPE_SECRET_KEY, serve also runs the local Stripe simulator on this port.
+STRIPE_SIMULATOR_PORT ?= 12111
 run: install
 	$(BIN)/billing migrate
 	$(BIN)/billing seed-demo
-	$(BIN)/billing serve --host $(HOST) --port $(PORT)
+	$(BIN)/billing serve --host $(HOST) --port $(PORT) \
+		--with-stripe-simulator --stripe-simulator-port $(STRIPE_SIMULATOR_PORT)
 
 test: lint typecheck test-suite
 
@@ -32,12 +35,34 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
+# The conformance audit's Node packages, installed with the virtualenv's own Node.js.
+CONFORMANCE_STAMP := conformance/node_modules/.installed-stamp
+$(CONFORMANCE_STAMP): $(STAMP) conformance/package.json conformance/package-lock.json
+	$(BIN)/npm ci --prefix conformance --no-audit --no-fund
+	touch $(CONFORMANCE_STAMP)
+
 # The pytest suite alone; TEST_DATABASE_URL picks PostgreSQL instead of SQLite.
-test-suite: install
+test-suite: install $(CONFORMANCE_STAMP)
 	$(BIN)/pytest
 
 schema: install
 	$(BIN)/billing export-schema
 
+# The benchmark (bench/RESULTS.md): about 10 minutes; needs wrk (installed here from Debian's
+# package when missing) and a local PostgreSQL. BENCH_ARGS passes options: see
+# `.venv/bin/python -m bench --help`.
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk || \
+		(apt-get update && apt-get install -y wrk) || \
+		{ echo "make bench: wrk is missing; install Debian's package wrk"; exit 2; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The GraphQL-over-HTTP conformance audit (graphql-http, see conformance/README.md) against
+# the service started as its own process; prints every MUST, SHOULD and MAY result.
+.PHONY: conformance
+conformance: install $(CONFORMANCE_STAMP)
+	$(BIN)/pytest -s tests/test_conformance_graphql_http.py
+
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis conformance/node_modules

@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
+import socket
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
-from datetime import date
-from typing import Any, TypeVar
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from api.database import close_database, migrate_database, open_database
 from api.settings import Settings, SettingsError, load_settings
 from billing.errors import DomainError
 from models.enums import Role
+from models.notifications import NotificationChannel
+
+if TYPE_CHECKING:
+    from billing.notification_senders import MessageSender
 
 EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 69  # sysexits EX_UNAVAILABLE: the command exists but is not built yet
+EXIT_TEMPORARY_FAILURE = 75  # sysexits EX_TEMPFAIL: try again later (Stripe unreachable)
+DEFAULT_STRIPE_SIMULATOR_PORT = 12111
+SIMULATOR_START_SECONDS = 20.0
+SIMULATOR_STOP_SECONDS = 10.0
 
 _T = TypeVar("_T")
 
@@ -46,6 +60,15 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--with-stripe-simulator",
+        action="store_true",
+        help="unless STRIPE_SECRET_KEY is set, also run the local Stripe simulator on loopback "
+        "and point the app at it (development only)",
+    )
+    serve.add_argument(
+        "--stripe-simulator-port", type=int, default=DEFAULT_STRIPE_SIMULATOR_PORT, metavar="PORT"
+    )
     serve.set_defaults(command=_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(command=_migrate)
@@ -67,8 +90,24 @@ def _build_parser() -> argparse.ArgumentParser:
     charge = commands.add_parser(
         "charge-due-installments", help="charge payment-plan installments that are due"
     )
-    charge.add_argument("--today", type=date.fromisoformat, default=None)
-    charge.set_defaults(command=_not_available_yet, name="charge-due-installments")
+    charge.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="charge what is due on this date (YYYY-MM-DD); default: each patient's today",
+    )
+    charge.set_defaults(command=_charge_due_installments)
+
+    reminders = commands.add_parser(
+        "send-reminders", help="queue payment reminders that are due and send queued messages"
+    )
+    reminders.add_argument(
+        "--now",
+        type=_aware_datetime,
+        default=None,
+        help="act as at this ISO 8601 instant with its offset (default: now)",
+    )
+    reminders.set_defaults(command=_send_reminders)
 
     commands.add_parser(
         "rotate-phi-key", help="re-encrypt stored PHI under the first PHI_ENCRYPTION_KEY key"
@@ -81,6 +120,31 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.with_stripe_simulator:
+        return _run_server(args)
+    if settings.is_production:
+        print("billing: --with-stripe-simulator is refused in production", file=sys.stderr)
+        return EXIT_USAGE
+    if not settings.uses_development_stripe_key:
+        print("billing: STRIPE_SECRET_KEY is set; not starting the Stripe simulator", flush=True)
+        return _run_server(args)
+    webhook_url = f"http://{_reachable_host(args.host)}:{args.port}/webhooks/stripe"
+    try:
+        with _local_stripe_simulator(settings, args.stripe_simulator_port, webhook_url) as sim:
+            print(
+                f"billing: Stripe simulator (pid {sim.pid}) at {sim.url}, "
+                f"sending webhooks to {webhook_url}",
+                flush=True,
+            )
+            # Each server worker reads its settings from the environment (api.asgi).
+            os.environ["STRIPE_API_BASE"] = sim.url
+            return _run_server(args)
+    except _SimulatorStartError as error:
+        print(f"billing: the Stripe simulator did not start: {error}", file=sys.stderr)
+        return 1
+
+
+def _run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.logs import configure_logging
@@ -98,6 +162,101 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+class _SimulatorStartError(Exception):
+    """The local Stripe simulator could not be started."""
+
+
+@dataclass(frozen=True)
+class _RunningSimulator:
+    pid: int
+    url: str
+
+
+@contextmanager
+def _local_stripe_simulator(
+    settings: Settings, port: int, webhook_url: str
+) -> Iterator[_RunningSimulator]:
+    """``python -m stripe_simulator`` as a child process on loopback ``port``, accepting the
+    app's development Stripe key and signing webhooks with its secret. The child is stopped
+    on the way out, however the server ends."""
+    if not _loopback_port_is_free(port):
+        raise _SimulatorStartError(f"port {port} is in use; choose another simulator port")
+    # Keys go through the environment, not the command line, which `ps` shows to everyone.
+    environment = {
+        **os.environ,
+        "STRIPE_API_KEY": settings.stripe_secret_key.reveal(),
+        "STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret.reveal(),
+        "STRIPE_SIMULATOR_WEBHOOK_URL": webhook_url,
+    }
+    command = [sys.executable, "-m", "stripe_simulator", "--port", str(port)]
+    with _sigterm_raises_system_exit():
+        child = subprocess.Popen(command, env=environment)  # noqa: S603 - our own module
+        try:
+            _wait_until_listening(child, port)
+            yield _RunningSimulator(pid=child.pid, url=f"http://127.0.0.1:{port}")
+        finally:
+            _stop(child)
+
+
+@contextmanager
+def _sigterm_raises_system_exit() -> Iterator[None]:
+    # uvicorn stops gracefully on SIGTERM and then raises it again; under the default
+    # handler that would end this process before it stops the simulator child.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _loopback_port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # The same option uvicorn binds with, so a closing connection does not count as busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_until_listening(child: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + SIMULATOR_START_SECONDS
+    while time.monotonic() < deadline:
+        status = child.poll()
+        if status is not None:
+            raise _SimulatorStartError(f"it exited with status {status}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise _SimulatorStartError(
+        f"it did not listen on port {port} within {SIMULATOR_START_SECONDS}s"
+    )
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()
+    try:
+        child.wait(timeout=SIMULATOR_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _reachable_host(host: str) -> str:
+    """Where the simulator reaches a server bound to ``host``: wildcards on loopback."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - recognising a wildcard, not binding one
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
@@ -170,9 +329,88 @@ def _audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-def _not_available_yet(args: argparse.Namespace, _settings: Settings) -> int:
-    print(f"billing: {args.name} is not available yet", file=sys.stderr)
-    return EXIT_UNAVAILABLE
+def _charge_due_installments(args: argparse.Namespace, settings: Settings) -> int:
+    from billing.audit import audit_chain_key
+    from billing.installment_charges import ChargeOutcome, ChargeReport, charge_due_installments
+    from billing.stripe_gateway import StripeGateway
+
+    async def charge() -> ChargeReport:
+        gateway = StripeGateway(
+            settings.stripe_secret_key.reveal(), api_base=settings.stripe_api_base
+        )
+        try:
+            return await charge_due_installments(
+                gateway, audit_key=audit_chain_key(settings.secret_key.reveal()), today=args.today
+            )
+        finally:
+            await gateway.close()
+
+    report = _run_with_database(settings, charge)
+    counts = ", ".join(f"{report.count(outcome)} {outcome.value}" for outcome in ChargeOutcome)
+    print(f"billing: installments: {counts}")
+    if report.count(ChargeOutcome.UNAVAILABLE):
+        print("billing: Stripe could not be reached; run again later", file=sys.stderr)
+        return EXIT_TEMPORARY_FAILURE
+    return 0
+
+
+def _send_reminders(args: argparse.Namespace, settings: Settings) -> int:
+    from billing.notification_delivery import (
+        DeliveryReport,
+        DeliveryRules,
+        send_due_notifications,
+    )
+    from billing.phi_cipher import PhiCipher
+    from billing.reminders import ReminderReport, queue_reminders
+
+    now = args.now or datetime.now(UTC)
+    senders = _notification_senders(settings)
+    rules = DeliveryRules(settings.public_base_url, settings.reminders.sms_send_hours)
+    cipher = PhiCipher.from_setting(settings.phi_encryption_key.reveal())
+
+    async def remind() -> tuple[ReminderReport, DeliveryReport]:
+        queued = await queue_reminders(now, settings.reminders.days_before_due)
+        return queued, await send_due_notifications(senders, cipher, rules, now=now)
+
+    queued, delivered = _run_with_database(settings, remind)
+    print(
+        f"billing: reminders queued: {queued.due_soon} due soon, {queued.overdue} overdue; "
+        f"messages: {delivered.sent} sent, {delivered.deferred} deferred, "
+        f"{delivered.skipped} skipped, {delivered.retrying} to retry, {delivered.failed} failed"
+    )
+    unconfigured = [channel.value for channel in NotificationChannel if channel not in senders]
+    if unconfigured:
+        print(f"billing: no delivery configured for {', '.join(unconfigured)}; kept queued")
+    return 0
+
+
+def _notification_senders(settings: Settings) -> dict[NotificationChannel, MessageSender]:
+    from billing.notification_senders import SmtpEmailSender, TwilioSmsSender
+
+    reminders = settings.reminders
+    senders: dict[NotificationChannel, MessageSender] = {}
+    if reminders.smtp_url is not None:
+        senders[NotificationChannel.EMAIL] = SmtpEmailSender(
+            reminders.smtp_url.reveal(), reminders.email_from
+        )
+    if (
+        reminders.twilio_account_sid
+        and reminders.twilio_auth_token is not None
+        and reminders.twilio_from_number
+    ):
+        senders[NotificationChannel.SMS] = TwilioSmsSender(
+            reminders.twilio_account_sid,
+            reminders.twilio_auth_token.reveal(),
+            reminders.twilio_from_number,
+        )
+    return senders
+
+
+def _aware_datetime(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the instant with its offset, e.g. +00:00")
+    return value
 
 
 def _run_with_database(settings: Settings, action: Callable[[], Coroutine[Any, Any, _T]]) -> _T:

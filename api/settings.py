@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class Environment(StrEnum):
@@ -58,6 +61,32 @@ DEFAULT_DATABASE_URL = "sqlite://var/billing.sqlite3"
 
 
 @dataclass(frozen=True)
+class PlanSettings:
+    """Payment plans: the smallest monthly amount (in major units of the plan's currency),
+    the longest plan in months, and the days after its due date that a failed installment
+    is charged again (one retry per entry, then the plan is defaulted)."""
+
+    minimum_monthly: Decimal = Decimal("25")
+    max_months: int = 24
+    retry_days: tuple[int, ...] = (3, 7, 14)
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """Reminders: how many days ahead a due installment is announced, the local hours in
+    which SMS may go out (from, until), and the delivery services. A channel whose service
+    is not configured keeps its messages queued."""
+
+    days_before_due: int = 3
+    sms_send_hours: tuple[int, int] = (8, 21)
+    smtp_url: Secret | None = None
+    email_from: str = "billing@localhost"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: Secret | None = None
+    twilio_from_number: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: Environment
     database_url: str
@@ -70,11 +99,21 @@ class Settings:
     public_base_url: str
     max_request_bytes: int = 1_000_000
     session_idle_minutes: int = 15
+    # How long one Stripe request may take, and how often a network failure is retried.
+    stripe_timeout_ms: int = 10_000
+    stripe_network_retries: int = 2
     currencies: tuple[str, ...] = field(default=("USD",))
+    plans: PlanSettings = field(default_factory=PlanSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def uses_development_stripe_key(self) -> bool:
+        """True when STRIPE_SECRET_KEY was left unset: only the local simulator accepts it."""
+        return self.stripe_secret_key.reveal() == _DEVELOPMENT_SECRETS["STRIPE_SECRET_KEY"]
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -90,7 +129,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (the process environment by default).
 
     Raises ``SettingsError`` naming the offending variable when production would start
-    with a missing or development secret.
+    with a missing or development secret, or with the local Stripe simulator.
     """
     env = os.environ if environ is None else environ
     raw_environment = env.get("BILLING_ENV", Environment.DEVELOPMENT.value).strip().lower()
@@ -116,6 +155,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError("PUBLIC_BASE_URL must be set in production")
         public_base_url = "http://127.0.0.1:8000"
     stripe_api_base = env.get("STRIPE_API_BASE", "").strip() or None
+    if stripe_api_base and environment is Environment.PRODUCTION:
+        _refuse_local_stripe_api_base(stripe_api_base)
     return Settings(
         environment=environment,
         database_url=database_url,
@@ -127,6 +168,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         stripe_api_base=stripe_api_base,
         public_base_url=public_base_url.rstrip("/"),
         session_idle_minutes=_read_positive_int(env, "SESSION_IDLE_MINUTES", 15),
+        stripe_timeout_ms=_read_positive_int(env, "STRIPE_TIMEOUT_MS", 10_000),
+        stripe_network_retries=_read_positive_int(env, "STRIPE_MAX_ATTEMPTS", 3) - 1,
+        plans=_read_plan_settings(env),
+        reminders=_read_reminder_settings(env),
     )
 
 
@@ -143,6 +188,36 @@ def _read_secret(
     return Secret(value or development_default)
 
 
+def _refuse_local_stripe_api_base(url: str) -> None:
+    """Production talks to Stripe itself or a real Stripe-compatible service over TLS, never
+    to the local simulator (which is what a loopback or private address would be)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise SettingsError("STRIPE_API_BASE must be an https:// URL in production")
+    if _is_local_host(parts.hostname):
+        raise SettingsError(
+            "STRIPE_API_BASE points at a local or private address; "
+            "the Stripe simulator is refused in production"
+        )
+
+
+def _is_local_host(hostname: str) -> bool:
+    name = hostname.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+    )
+
+
 def _read_positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -154,3 +229,67 @@ def _read_positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name} must be positive")
     return value
+
+
+def _read_plan_settings(env: Mapping[str, str]) -> PlanSettings:
+    return PlanSettings(
+        minimum_monthly=_read_positive_decimal(env, "PLAN_MINIMUM_MONTHLY", "25"),
+        max_months=_read_positive_int(env, "PLAN_MAX_MONTHS", 24),
+        retry_days=_read_increasing_days(env, "PLAN_RETRY_DAYS", (3, 7, 14)),
+    )
+
+
+def _read_reminder_settings(env: Mapping[str, str]) -> ReminderSettings:
+    smtp_url = env.get("SMTP_URL", "").strip()
+    twilio_token = env.get("TWILIO_AUTH_TOKEN", "").strip()
+    return ReminderSettings(
+        days_before_due=_read_positive_int(env, "REMINDER_DAYS_BEFORE_DUE", 3),
+        sms_send_hours=_read_hour_range(env, "SMS_SEND_HOURS", (8, 21)),
+        smtp_url=Secret(smtp_url) if smtp_url else None,
+        email_from=env.get("NOTIFICATION_EMAIL_FROM", "").strip() or "billing@localhost",
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
+        twilio_auth_token=Secret(twilio_token) if twilio_token else None,
+        twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip() or None,
+    )
+
+
+def _read_positive_decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
+    raw = env.get(name, "").strip() or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SettingsError(f"{name} must be an amount such as 25.00, not {raw!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise SettingsError(f"{name} must be a positive amount")
+    return value
+
+
+def _read_increasing_days(
+    env: Mapping[str, str], name: str, default: tuple[int, ...]
+) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        days = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise SettingsError(f"{name} must be whole days such as 3,7,14, not {raw!r}") from None
+    if any(day <= 0 for day in days) or list(days) != sorted(set(days)):
+        raise SettingsError(f"{name} must be positive days in increasing order")
+    return days
+
+
+def _read_hour_range(
+    env: Mapping[str, str], name: str, default: tuple[int, int]
+) -> tuple[int, int]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    start, _, end = raw.partition("-")
+    try:
+        hours = (int(start), int(end))
+    except ValueError:
+        raise SettingsError(f"{name} must be hours such as 8-21, not {raw!r}") from None
+    if not 0 <= hours[0] < hours[1] <= 24:
+        raise SettingsError(f"{name} must be two hours from 0 to 24, the first one earlier")
+    return hours

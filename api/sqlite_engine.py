@@ -13,12 +13,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
 )
+from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
 
@@ -31,9 +32,30 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
             raise TransactionManagementError(exc) from exc
 
 
+class ImmediateTransactionContext(SqliteTransactionContext):
+    async def __aenter__(self) -> TransactionalDBClient:
+        # Tortoise takes the process's transaction lock before BEGIN and gives it back only in
+        # __aexit__, which never runs when BEGIN fails (busy_timeout passed): release it here,
+        # or every later query of this process waits for it forever.
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        client: TransactionalDBClient = self.connection
+        return client
+
+
 class ImmediateSqliteClient(SqliteClient):
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+        return ImmediateTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
 
 client_class = ImmediateSqliteClient

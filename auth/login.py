@@ -64,7 +64,10 @@ async def login(
     """Check ``email`` and ``password``. An unknown email costs the time of a wrong password
     and fails the same way, with ``INVALID_CREDENTIALS``; ``ACCOUNT_LOCKED`` while the
     account refuses attempts. A hash with outdated parameters is upgraded."""
-    user = await User.get_or_none(email=email.strip().lower())
+    normalized = email.strip().lower()
+    # Longer than the column, or not storable at all: no account can have it.
+    plausible = len(normalized) <= 320 and "\x00" not in normalized
+    user = await User.get_or_none(email=normalized) if plausible else None
     if user is None or not user.is_active:
         await spend_equal_time(password)
         reason = FailureReason.UNKNOWN_EMAIL if user is None else FailureReason.INACTIVE_ACCOUNT

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from billing.errors import DomainError, ErrorCode
 from billing.ledger import Posting, post_entries, summarize
 from billing.money import normalize_currency
+from billing.plan_payoff import after_invoices_paid
 from models.enums import LedgerEntryKind
 from models.invoices import Invoice, InvoiceLine
 from models.ledger import LedgerEntry
@@ -199,6 +200,9 @@ async def adjust_invoice(
             dedupe_key=dedupe_key,
         )
         await post_entries(invoice, [posting])
+        if amount_minor < 0:
+            # A write-off shortens a payment plan covering the invoice, as a payment does.
+            await after_invoices_paid([invoice.id])
     return invoice
 
 

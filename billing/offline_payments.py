@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from billing.errors import DomainError, ErrorCode
 from billing.invoices import MAX_AMOUNT_MINOR
 from billing.ledger import Posting, post_entries, summarize
+from billing.payment_hooks import payment_posted_hooks
 from models.enums import AllocationStatus, LedgerEntryKind, PaymentChannel, PaymentStatus
 from models.invoices import Invoice
 from models.ledger import LedgerEntry
@@ -87,6 +88,7 @@ async def record_offline_payment(
             amount_minor=before.balance - after.balance,
             status=AllocationStatus.POSTED,
         )
+        await payment_posted_hooks(payment, [invoice.id])
     return payment
 
 

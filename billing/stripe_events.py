@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from billing.audit import AuditRecord, append_audit_records
 from billing.errors import DomainError, ErrorCode
+from billing.installment_outcomes import retry_failed_installments
 from billing.payment_methods import mark_detached, patient_of_customer, save_card
 from billing.stripe_gateway import StripeGateway
 from models.enums import AuditOutcome, StripeEventOutcome
@@ -178,6 +179,8 @@ async def apply_setup_intent_succeeded(
     if row is None:
         return EventEffect(StripeEventOutcome.IGNORED, "card already saved")
     await context.audit(event, CARD_SAVED_ACTION, row)
+    if row.is_default:
+        await retry_failed_installments(patient_id)
     return EventEffect(StripeEventOutcome.APPLIED, f"saved payment method {row.id}")
 
 
@@ -193,6 +196,8 @@ async def apply_payment_method_detached(
         return EventEffect(StripeEventOutcome.IGNORED, "card not saved here")
     if not await mark_detached(row.id):
         return EventEffect(StripeEventOutcome.IGNORED, "card already detached")
+    if row.is_default:
+        await retry_failed_installments(row.patient_id)
     await context.audit(event, CARD_DETACHED_ACTION, row)
     return EventEffect(StripeEventOutcome.APPLIED, f"detached payment method {row.id}")
 

@@ -224,10 +224,20 @@ class StripeGateway:
 
 
 @functools.lru_cache(maxsize=4)
-def shared_gateway(api_key: str, api_base: str | None) -> StripeGateway:
+def shared_gateway(
+    api_key: str,
+    api_base: str | None,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    max_network_retries: int = DEFAULT_NETWORK_RETRIES,
+) -> StripeGateway:
     """The process's gateway for these settings, built on first use and then reused, so
     its connection pool is shared by every request."""
-    return StripeGateway(api_key, api_base=api_base)
+    return StripeGateway(
+        api_key,
+        api_base=api_base,
+        timeout_seconds=timeout_seconds,
+        max_network_retries=max_network_retries,
+    )
 
 
 async def _call(request: Awaitable[_T]) -> _T:

@@ -12,4 +12,5 @@ MODEL_MODULES: list[str] = [
     "models.stripe_events",
     "models.audit",
     "models.statements",
+    "models.notifications",
 ]

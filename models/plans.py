@@ -28,11 +28,14 @@ class PaymentPlan(Model):
     monthly_minor = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     start_on = fields.DateField()
+    # The retry terms agreed with the plan: days after a due date, comma-separated ("3,7,14").
+    retry_days = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     ended_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "payment_plan"
+        indexes = (("patient_id", "created_at"), ("status", "created_at"))
 
 
 class PaymentPlanInvoice(Model):
@@ -65,8 +68,13 @@ class Installment(Model):
     due_on = fields.DateField()
     amount_minor = fields.BigIntField()
     status = fields.CharEnumField(InstallmentStatus, default=InstallmentStatus.SCHEDULED)
+    # Charge attempts started (each with its own payment and idempotency key), and how many
+    # of them were declined: the retry schedule follows the declines.
     attempts = fields.IntField(default=0)
+    failures = fields.IntField(default=0)
     next_attempt_on = fields.DateField(null=True)
+    # The scheduler's date of the latest attempt, so a retry is never due the same day.
+    last_attempted_on = fields.DateField(null=True)
     # Set while a charge is in flight, so two schedulers never charge the same installment.
     claimed_at = fields.DatetimeField(null=True)
     payment_id = fields.BigIntField(null=True)
@@ -75,3 +83,4 @@ class Installment(Model):
     class Meta:
         table = "installment"
         unique_together = (("plan", "sequence"),)
+        indexes = (("status", "due_on"), ("status", "next_attempt_on"))

@@ -1,4 +1,5 @@
-"""``python -m stripe_simulator``: serve the simulator on loopback for ``make run`` and demos."""
+"""``python -m stripe_simulator``: serve the simulator on loopback (``billing serve
+--with-stripe-simulator`` runs it this way for ``make run``)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,14 @@ def main(argv: list[str] | None = None) -> None:
         description="A Stripe-compatible test server with in-memory state. Never for production.",
     )
     parser.add_argument("--port", type=int, default=12111)
-    parser.add_argument("--api-key", default=os.environ.get("STRIPE_API_KEY", "sk_test_simulator"))
+    # The defaults are the app's development Stripe key and webhook secret (api/settings.py),
+    # which production refuses: a simulator key never works against a production app.
+    parser.add_argument(
+        "--api-key", default=os.environ.get("STRIPE_API_KEY", "sk_test_local_simulator")
+    )
     parser.add_argument("--webhook-url", default=os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL"))
     parser.add_argument(
-        "--webhook-secret", default=os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_simulator")
+        "--webhook-secret", default=os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_local_simulator")
     )
     args = parser.parse_args(argv)
     try:

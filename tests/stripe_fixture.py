@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 
 from api.app import build_app
 from api.settings import Secret, Settings
+from api.stripe_access import stripe_gateway
 from billing.stripe_gateway import shared_gateway
 from stripe_simulator import SimulatorConfig, build_simulator_app
 
@@ -148,6 +149,6 @@ async def stripe_world(settings: Settings) -> AsyncIterator[StripeWorld]:
 
 async def close_shared_gateway(settings: Settings) -> None:
     """Close the process gateway the app built for ``settings`` and forget it."""
-    gateway = shared_gateway(settings.stripe_secret_key.reveal(), settings.stripe_api_base)
+    gateway = stripe_gateway(settings)
     await gateway.close()
     shared_gateway.cache_clear()

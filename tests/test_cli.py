@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,6 +16,16 @@ from billing.audit import AuditRecord, append_audit_records, audit_chain_key
 from models.audit import AuditEvent
 from models.enums import AuditOutcome
 from models.users import User
+
+PRODUCTION_SECRETS = {
+    "BILLING_ENV": "production",
+    "PUBLIC_BASE_URL": "https://billing.example.org",
+    "BILLING_SECRET_KEY": "a-real-secret-key-from-the-vault-0123456789",
+    "PHI_ENCRYPTION_KEY": "k2026:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "STRIPE_SECRET_KEY": "sk_live_from_the_vault",
+    "STRIPE_WEBHOOK_SECRET": "whsec_from_the_vault",
+    "SHIPPING_WEBHOOK_SECRET": "shipping-secret-from-the-vault",
+}
 
 
 def run_billing(
@@ -98,14 +110,15 @@ def test_export_schema_prints_the_sdl(database_url: str) -> None:
     assert "type Query" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["charge-due-installments"])
-def test_commands_of_later_issues_say_they_are_not_available_yet(
-    command: str, database_url: str
+def test_charge_due_installments_with_nothing_due_charges_nothing(
+    database_url: str, db: None
 ) -> None:
-    result = run_billing(command, database_url=database_url)
+    result = run_billing(
+        "charge-due-installments", "--today", "2026-11-22", database_url=database_url
+    )
 
-    assert result.returncode == 69
-    assert f"{command} is not available yet" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "0 charged" in result.stdout
 
 
 def test_production_refuses_to_start_without_secrets(database_url: str) -> None:
@@ -142,3 +155,71 @@ async def test_audit_verify_reports_an_intact_log_then_the_first_edited_row(
     assert "intact (3 events checked)" in intact.stdout
     assert broken.returncode == 1
     assert f"BROKEN at event {edited.id}" in broken.stderr
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A loopback port something else is already listening on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_serve_refuses_the_stripe_simulator_in_production(database_url: str) -> None:
+    simulator_port = free_port()
+
+    result = run_billing(
+        "serve",
+        "--with-stripe-simulator",
+        "--stripe-simulator-port",
+        str(simulator_port),
+        database_url=database_url,
+        env=PRODUCTION_SECRETS,
+    )
+
+    assert result.returncode == 2
+    assert "--with-stripe-simulator is refused in production" in result.stderr
+    assert "Stripe simulator (pid" not in result.stdout
+
+
+def test_serve_does_not_start_the_simulator_when_a_stripe_key_is_set(
+    database_url: str, busy_port: int
+) -> None:
+    # The server cannot bind its own (busy) port, so the command ends right after deciding.
+    result = run_billing(
+        "serve",
+        "--port",
+        str(busy_port),
+        "--with-stripe-simulator",
+        "--stripe-simulator-port",
+        str(free_port()),
+        database_url=database_url,
+        env={"STRIPE_SECRET_KEY": "sk_test_a_real_test_mode_account"},
+    )
+
+    assert result.returncode == 3  # uvicorn's status for a server that could not start
+    assert "STRIPE_SECRET_KEY is set; not starting the Stripe simulator" in result.stdout
+    assert "Stripe simulator (pid" not in result.stdout
+
+
+def test_serve_says_when_the_simulator_port_is_taken(database_url: str, busy_port: int) -> None:
+    result = run_billing(
+        "serve",
+        "--port",
+        str(free_port()),
+        "--with-stripe-simulator",
+        "--stripe-simulator-port",
+        str(busy_port),
+        database_url=database_url,
+    )
+
+    assert result.returncode == 1
+    assert f"the Stripe simulator did not start: port {busy_port} is in use" in result.stderr

@@ -19,6 +19,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from api.stripe_access import stripe_gateway
 from billing.audit import audit_chain_key
 from billing.dispute_events import apply_dispute_closed, apply_dispute_created
 from billing.errors import DomainError
@@ -38,7 +39,7 @@ from billing.stripe_events import (
     apply_setup_intent_succeeded,
     record_stripe_event,
 )
-from billing.stripe_gateway import StripeGateway, shared_gateway
+from billing.stripe_gateway import StripeGateway
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -78,9 +79,7 @@ def stripe_webhook(settings: Settings, gateway: StripeGateway | None = None) -> 
     """The endpoint, bound to the webhook secret, the audit chain key and the gateway."""
     secret = settings.stripe_webhook_secret.reveal().encode()
     audit_key = audit_chain_key(settings.secret_key.reveal())
-    stripe = gateway or shared_gateway(
-        settings.stripe_secret_key.reveal(), settings.stripe_api_base
-    )
+    stripe = gateway or stripe_gateway(settings)
 
     async def receive_stripe_event(request: Request) -> Response:
         body = await request.body()

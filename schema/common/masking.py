@@ -19,7 +19,11 @@ def is_unexpected_error(error: GraphQLError) -> bool:
     client's document, so they are shown.
     """
     original = error.original_error
-    return original is not None and not isinstance(original, ExpectedError)
+    if original is None or isinstance(original, ExpectedError):
+        return False
+    # A variable that does not coerce: graphql-core's own error about the request (no path),
+    # wrapping the GraphQLError that says why. The client's mistake, worded for the client.
+    return not (error.path is None and isinstance(original, GraphQLError))
 
 
 class MaskUnexpectedErrors(MaskErrors):

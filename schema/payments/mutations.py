@@ -10,15 +10,17 @@ import strawberry
 from strawberry import Info, relay
 from tortoise.transactions import in_transaction
 
+from api.stripe_access import stripe_gateway
 from auth.scopes import Scope
 from billing.card_payments import AllocationRequest, open_card_payment, request_payment_intent
 from billing.errors import DomainError, ErrorCode
+from billing.installment_outcomes import retry_failed_installments
 from billing.invoices import invoice_currency, own_invoice_currencies
 from billing.money import to_minor
 from billing.offline_payments import record_offline_payment
 from billing.payment_methods import mark_detached, remove_saved_card, start_saving_card
 from billing.refunds import open_refund, payment_currency, payment_patient, send_refund
-from billing.stripe_gateway import StripeGateway, shared_gateway
+from billing.stripe_gateway import StripeGateway
 from models.enums import AuditOutcome, PaymentChannel
 from schema.common import fields
 from schema.common.errors import Payload, UserError
@@ -217,7 +219,9 @@ class PaymentMutation:
             card = await remove_saved_card(patient_id, card_id, _gateway(context))
             async with in_transaction():
                 # Stripe's payment_method.detached event may have marked it first: still removed.
-                await mark_detached(card.id)
+                if await mark_detached(card.id) and card.is_default:
+                    # Another card became the default: failed installments try it.
+                    await retry_failed_installments(card.patient_id)
                 await context.audit.write_now(
                     REMOVE_PAYMENT_METHOD_ACTION,
                     AuditOutcome.SUCCESS,
@@ -327,5 +331,4 @@ def _own_patient_id(context: GraphQLContext) -> int:
 
 
 def _gateway(context: GraphQLContext) -> StripeGateway:
-    settings = context.settings
-    return shared_gateway(settings.stripe_secret_key.reveal(), settings.stripe_api_base)
+    return stripe_gateway(context.settings)

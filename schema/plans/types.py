@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 import strawberry
-from strawberry import relay
+from strawberry import Info, relay
 
 from models.enums import InstallmentStatus as InstallmentStatus
 from models.enums import PaymentPlanStatus as PaymentPlanStatus
 from models.plans import Installment as InstallmentRow
 from models.plans import PaymentPlan as PaymentPlanRow
 from schema.common import fields
-from schema.common.errors import Payload, raise_not_implemented
+from schema.common.errors import ExpectedError, Payload, RequestErrorCode
 from schema.common.money import Money
 from schema.common.node import NodeLookupNotImplemented
+from schema.context import GraphQLContext
+from schema.plans.loaders import plan_loaders
+
+RESOURCE_TYPE = "PaymentPlan"
+# Installments the plan still means to collect.
+_UNPAID = (InstallmentStatus.SCHEDULED, InstallmentStatus.FAILED)
 
 strawberry.enum(PaymentPlanStatus, description="Where a payment plan stands.")
 strawberry.enum(InstallmentStatus, description="Where an installment stands.")
@@ -27,6 +35,10 @@ class Installment(NodeLookupNotImplemented, relay.Node):
     due_on: datetime.date = strawberry.field(description="When it is charged.")
     status: InstallmentStatus = strawberry.field(description="Where it stands.")
     amount: Money = strawberry.field(description="How much is charged.")
+    next_attempt_on: datetime.date | None = strawberry.field(
+        default=None,
+        description="When a FAILED installment is charged again; null when it is not retried.",
+    )
 
     @classmethod
     def from_model(cls, row: InstallmentRow, currency: str) -> Installment:
@@ -37,11 +49,12 @@ class Installment(NodeLookupNotImplemented, relay.Node):
             due_on=row.due_on,
             status=InstallmentStatus(row.status),
             amount=Money.from_minor(row.amount_minor, currency),
+            next_attempt_on=row.next_attempt_on,
         )
 
 
 @strawberry.type(description="Invoices paid off by monthly charges to a saved card.")
-class PaymentPlan(NodeLookupNotImplemented, relay.Node):
+class PaymentPlan(relay.Node):
     id: relay.NodeID[int]
     status: PaymentPlanStatus = strawberry.field(description="Where the plan stands.")
     total: Money = strawberry.field(description="The amount the plan covers.")
@@ -50,19 +63,70 @@ class PaymentPlan(NodeLookupNotImplemented, relay.Node):
     )
     start_on: datetime.date = strawberry.field(description="When the first installment is due.")
     created_at: datetime.datetime = strawberry.field(description="When the plan was set up.")
+    ended_at: datetime.datetime | None = strawberry.field(
+        default=None, description="When it was completed, canceled or defaulted; null if active."
+    )
     patient_id: strawberry.Private[int]
+    currency: strawberry.Private[str]
 
-    @fields.field(description="What is still to be paid.")
-    def remaining(self) -> Money:
-        raise_not_implemented("A plan's remaining amount")
+    @fields.field(description="The patient whose plan it is.", name="patientId")
+    def patient_global_id(self) -> relay.GlobalID:
+        return relay.GlobalID("Patient", str(self.patient_id))
+
+    @fields.field(
+        description=(
+            "What the plan is still to collect: its unpaid installments (those in default, "
+            "for a DEFAULTED plan); zero once it is completed or canceled."
+        )
+    )
+    async def remaining(self, info: Info[GraphQLContext, Any]) -> Money:
+        rows = await self._installments(info)
+        owed = sum(row.amount_minor for row in rows if row.status in _UNPAID)
+        return Money.from_minor(owed, self.currency)
 
     @fields.field(description="Every installment, in order.")
-    def installments(self) -> list[Installment]:
-        raise_not_implemented("A plan's installments")
+    async def installments(self, info: Info[GraphQLContext, Any]) -> list[Installment]:
+        rows = await self._installments(info)
+        return [Installment.from_model(row, self.currency) for row in rows]
 
-    @fields.field(description="The next installment to be charged; null when none is left.")
-    def next_installment(self) -> Installment | None:
-        raise_not_implemented("A plan's next installment")
+    @fields.field(
+        description="The next installment to be charged; null when none is left to charge."
+    )
+    async def next_installment(self, info: Info[GraphQLContext, Any]) -> Installment | None:
+        if self.status is not PaymentPlanStatus.ACTIVE:
+            return None
+        unpaid = [row for row in await self._installments(info) if row.status in _UNPAID]
+        return Installment.from_model(unpaid[0], self.currency) if unpaid else None
+
+    async def _installments(self, info: Info[GraphQLContext, Any]) -> list[InstallmentRow]:
+        return await plan_loaders(info).installments_by_plan.load(self.id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[PaymentPlan | None]:
+        """The caller's own plans (any, for staff who read all bills); null otherwise."""
+        context = info.context
+        if not context.viewer.is_authenticated:
+            context.record_denial(field=info.field_name)
+            raise ExpectedError(RequestErrorCode.UNAUTHENTICATED, "Sign in first.")
+        ids = [_row_id(node_id) for node_id in node_ids]
+        loader = plan_loaders(info).plan_by_id
+        found = await loader.load_many([row_id for row_id in ids if row_id])
+        rows = iter(found)
+        nodes: list[PaymentPlan | None] = []
+        for row_id in ids:
+            row = next(rows) if row_id else None
+            if row is not None:
+                context.record_read(RESOURCE_TYPE, row.id, row.patient_id)
+            nodes.append(None if row is None else cls.from_model(row))
+        if required and None in nodes:
+            raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such object.")
+        return nodes
 
     @classmethod
     def from_model(cls, row: PaymentPlanRow) -> PaymentPlan:
@@ -73,8 +137,15 @@ class PaymentPlan(NodeLookupNotImplemented, relay.Node):
             monthly_amount=Money.from_minor(row.monthly_minor, row.currency),
             start_on=row.start_on,
             created_at=row.created_at,
+            ended_at=row.ended_at,
             patient_id=row.patient_id,
+            currency=row.currency,
         )
+
+
+@strawberry.type(description="A page of payment plans.")
+class PaymentPlanConnection(relay.Connection[PaymentPlan]):
+    pass
 
 
 @strawberry.type(description="One installment of a quoted plan.")
@@ -95,3 +166,13 @@ class PaymentPlanQuote(Payload):
         default_factory=list,
         description="Each monthlyAmount, then the remainder (more than 0, at most monthlyAmount).",
     )
+
+
+_MAX_ID_DIGITS = 18
+
+
+def _row_id(node_id: str) -> int | None:
+    """The primary key a global ID's node part names; None for anything else."""
+    if not (node_id.isascii() and node_id.isdigit()) or len(node_id) > _MAX_ID_DIGITS:
+        return None
+    return int(node_id) or None

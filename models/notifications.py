@@ -1,0 +1,85 @@
+"""The notification outbox: messages to patients, queued once and sent once.
+
+A row holds no address and no text. The recipient is decrypted from the patient's record
+when the message is sent, and the text follows from the kind alone, so the outbox never
+holds PHI.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.patients import Patient
+
+
+class NotificationKind(StrEnum):
+    INSTALLMENT_DUE_SOON = "INSTALLMENT_DUE_SOON"
+    INSTALLMENT_FAILED = "INSTALLMENT_FAILED"
+    INVOICE_OVERDUE = "INVOICE_OVERDUE"
+
+
+class NotificationChannel(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+class NotificationStatus(StrEnum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+
+
+class Notification(Model):
+    """One message to a patient on one channel, queued once and sent once.
+
+    ``dedupe_key`` makes queueing it again a no-op, and a conditional claim (``claimed_at``)
+    makes two senders send it once.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    patient: fields.ForeignKeyRelation[Patient] = fields.ForeignKeyField(
+        "models.Patient", related_name="notifications", on_delete=fields.RESTRICT
+    )
+    patient_id: int
+    kind = fields.CharEnumField(NotificationKind, max_length=32)
+    channel = fields.CharEnumField(NotificationChannel, max_length=8)
+    status = fields.CharEnumField(
+        NotificationStatus, max_length=8, default=NotificationStatus.QUEUED
+    )
+    dedupe_key = fields.CharField(max_length=200, unique=True)
+    # Not sent before this instant: quiet hours and retries after a delivery error move it.
+    send_after = fields.DatetimeField()
+    attempts = fields.IntField(default=0)
+    claimed_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    # Why it was skipped or failed, as a code (never an address or a provider's words).
+    outcome_code = fields.CharField(max_length=64, default="")
+    provider_message_id = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "notification"
+        indexes = (("status", "send_after"),)
+
+
+class NotificationOptOut(Model):
+    """A patient's refusal of a channel (an SMS "STOP"), kept apart from their consent."""
+
+    id = fields.BigIntField(primary_key=True)
+    patient: fields.ForeignKeyRelation[Patient] = fields.ForeignKeyField(
+        "models.Patient", related_name="notification_opt_outs", on_delete=fields.CASCADE
+    )
+    patient_id: int
+    channel = fields.CharEnumField(NotificationChannel, max_length=8)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "notification_opt_out"
+        unique_together = (("patient", "channel"),)

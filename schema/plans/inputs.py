@@ -1,0 +1,43 @@
+"""From what a client sends about plans to what ``billing`` takes: invoice IDs to row ids,
+and the plan terms from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from strawberry import relay
+
+from billing.errors import DomainError, ErrorCode
+from billing.plan_quotes import PlanRules
+from schema.context import GraphQLContext
+from schema.invoices.inputs import row_id
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+
+INVOICE_TYPE = "Invoice"
+
+
+def plan_rules(settings: Settings) -> PlanRules:
+    plans = settings.plans
+    return PlanRules(
+        minimum_monthly=plans.minimum_monthly,
+        max_months=plans.max_months,
+        retry_days=plans.retry_days,
+    )
+
+
+def invoice_row_ids(invoice_ids: Sequence[relay.GlobalID]) -> list[int]:
+    return [
+        row_id(global_id, INVOICE_TYPE, f"invoice_ids.{index}")
+        for index, global_id in enumerate(invoice_ids)
+    ]
+
+
+def own_patient_id(context: GraphQLContext) -> int:
+    """The signed-in patient; ``FORBIDDEN`` for a user who is not one."""
+    patient_id = context.viewer.patient_id
+    if patient_id is None:
+        raise DomainError(ErrorCode.FORBIDDEN, "Only patients have payment plans.")
+    return patient_id
