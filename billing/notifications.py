@@ -79,6 +79,19 @@ async def opt_in(patient_id: int, channel: NotificationChannel) -> None:
     await NotificationOptOut.filter(patient_id=patient_id, channel=channel).delete()
 
 
+async def choose_channels(
+    patient_id: int, choices: dict[NotificationChannel, bool]
+) -> list[NotificationChannel]:
+    """Turn reminder channels on (True) or off (False) as the patient chose; the channels
+    left off afterwards."""
+    for channel, wanted in choices.items():
+        if wanted:
+            await opt_in(patient_id, channel)
+        else:
+            await opt_out(patient_id, channel)
+    return await opted_out_channels(patient_id)
+
+
 def dedupe_key(
     kind: NotificationKind, patient_id: int, subject_key: str, channel: NotificationChannel
 ) -> str:

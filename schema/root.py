@@ -29,6 +29,7 @@ from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.queries import InvoiceQuery
 from schema.locations.mutations import LocationMutation
 from schema.locations.queries import LocationQuery
+from schema.notifications.mutations import NotificationMutation
 from schema.patients.mutations import PatientMutation
 from schema.payments.mutations import PaymentMutation
 from schema.payments.queries import PaymentQuery
@@ -80,6 +81,7 @@ class Mutation(
     InvoiceMutation,
     PaymentMutation,
     PlanMutation,
+    NotificationMutation,
     ShipmentMutation,
     StatementMutation,
 ):
