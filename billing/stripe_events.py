@@ -151,7 +151,9 @@ async def _apply(
     event: StripeEventData, handler: EventHandler, context: EventContext
 ) -> EventEffect:
     try:
-        return await handler(event, context)
+        # A savepoint: a handler that gives up midway leaves none of its changes behind.
+        async with in_transaction():
+            return await handler(event, context)
     except DomainError as error:
         if error.code is ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE:
             raise

@@ -114,8 +114,9 @@ async def stripe_world(settings: Settings) -> AsyncIterator[StripeWorld]:
             api_key=API_KEY,
             webhook_url=f"{url_of(app_socket)}/webhooks/stripe",
             webhook_secret=WEBHOOK_SECRET,
-            delivery_attempts=2,
-            delivery_backoff_seconds=0.01,
+            # Stripe retries a failed delivery for days; a few quick tries stand in for that.
+            delivery_attempts=4,
+            delivery_backoff_seconds=0.05,
         )
     )
     phone_http = stripe.HTTPXClient(timeout=5)
