@@ -17,8 +17,7 @@ from tortoise.transactions import in_transaction
 
 from billing.credits import patient_credit_balance
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import MAX_AMOUNT_MINOR
-from billing.money import to_decimal
+from billing.money import require_positive_amount, to_decimal
 from billing.payment_hooks import payment_failed_hooks, payment_posted_hooks
 from billing.payment_methods import ensure_stripe_customer, own_saved_card
 from billing.payment_settlement import apply_credit, charged_minor, end_payment, post_payment
@@ -280,13 +279,7 @@ def _check_requests(requests: Sequence[AllocationRequest]) -> None:
                 f"allocations.{i}.invoice_id",
             )
         seen.add(request.invoice_id)
-        amount = request.amount_minor
-        if isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT_MINOR:
-            raise DomainError(
-                ErrorCode.INVALID_AMOUNT,
-                "The amount must be more than zero.",
-                f"allocations.{i}.amount",
-            )
+        require_positive_amount(request.amount_minor, f"allocations.{i}.amount")
 
 
 def _clean_key(idempotency_key: str) -> str:

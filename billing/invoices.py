@@ -16,16 +16,13 @@ from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError, ErrorCode
 from billing.ledger import Posting, post_entries, summarize
-from billing.money import normalize_currency
+from billing.money import MAX_AMOUNT_MINOR, normalize_currency
 from billing.plan_payoff import after_invoices_paid
 from models.enums import LedgerEntryKind
 from models.invoices import Invoice, InvoiceLine
 from models.ledger import LedgerEntry
 from models.locations import Location
 from models.patients import Patient
-
-# Ten billion dollars in cents: far above any real bill, far below a 64-bit overflow.
-MAX_AMOUNT_MINOR = 10**12
 
 
 @dataclass(frozen=True, slots=True)

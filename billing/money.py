@@ -7,6 +7,9 @@ from decimal import Decimal, InvalidOperation
 
 from billing.errors import DomainError, ErrorCode
 
+# Ten billion dollars in cents: far above any real bill, far below a 64-bit overflow.
+MAX_AMOUNT_MINOR = 10**12
+
 # ISO 4217 exponent of each currency we bill in. A currency not listed is refused.
 CURRENCY_EXPONENTS: dict[str, int] = {"USD": 2, "CAD": 2, "EUR": 2, "GBP": 2, "JPY": 0}
 
@@ -35,6 +38,17 @@ def normalize_currency(code: str, field: str | None = "currency") -> str:
     if normalized not in CURRENCY_EXPONENTS:
         raise DomainError(ErrorCode.UNKNOWN_CURRENCY, f"Unknown currency {code!r}.", field)
     return normalized
+
+
+def require_positive_amount(amount_minor: int, field: str) -> None:
+    """``INVALID_AMOUNT`` on ``field`` unless the amount is whole, above zero and at most
+    ``MAX_AMOUNT_MINOR``: what every payment and refund must be."""
+    if (
+        not isinstance(amount_minor, int)
+        or isinstance(amount_minor, bool)
+        or not 0 < amount_minor <= MAX_AMOUNT_MINOR
+    ):
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "The amount must be more than zero.", field)
 
 
 def to_decimal(minor: int, currency: str) -> Decimal:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import MAX_AMOUNT_MINOR
 from billing.ledger import Posting, post_entries, summarize
+from billing.money import require_positive_amount
 from billing.payment_hooks import payment_posted_hooks
+from billing.payment_settlement import posting_key
 from models.enums import AllocationStatus, LedgerEntryKind, PaymentChannel, PaymentStatus
 from models.invoices import Invoice
 from models.ledger import LedgerEntry
@@ -50,7 +51,7 @@ async def record_offline_payment(
     """
     if channel not in OFFLINE_CHANNELS:
         raise DomainError(ErrorCode.INVALID_INPUT, "Not an offline payment method.", "method")
-    _require_amount(amount_minor)
+    require_positive_amount(amount_minor, "amount_minor")
     cleaned = _reference(reference, channel)
     async with in_transaction():
         invoice = await Invoice.select_for_update().get_or_none(id=invoice_id)
@@ -77,7 +78,7 @@ async def record_offline_payment(
                     payment_id=payment.id,
                     actor_id=actor_id,
                     reason=f"{channel.value} payment",
-                    dedupe_key=f"payment:{payment.id}:invoice:{invoice.id}",
+                    dedupe_key=posting_key(payment.id, invoice.id),
                 )
             ],
         )
@@ -90,17 +91,6 @@ async def record_offline_payment(
         )
         await payment_posted_hooks(payment, [invoice.id])
     return payment
-
-
-def _require_amount(amount_minor: int) -> None:
-    if (
-        not isinstance(amount_minor, int)
-        or isinstance(amount_minor, bool)
-        or not 0 < amount_minor <= MAX_AMOUNT_MINOR
-    ):
-        raise DomainError(
-            ErrorCode.INVALID_AMOUNT, "The amount must be more than zero.", "amount_minor"
-        )
 
 
 def _reference(reference: str | None, channel: PaymentChannel) -> str | None:

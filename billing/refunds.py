@@ -17,7 +17,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import MAX_AMOUNT_MINOR
+from billing.money import require_positive_amount
 from billing.payment_settlement import SETTLED, charged_minor
 from billing.stripe_gateway import StripeGateway
 from models.enums import DisputeStatus, PaymentChannel, RefundStatus
@@ -58,8 +58,7 @@ async def open_refund(
             f"Give a reason of 1 to {MAX_REASON_LENGTH} characters.",
             "reason",
         )
-    if isinstance(amount_minor, bool) or not 0 < amount_minor <= MAX_AMOUNT_MINOR:
-        raise DomainError(ErrorCode.INVALID_AMOUNT, "The amount must be more than zero.", "amount")
+    require_positive_amount(amount_minor, "amount")
     async with in_transaction():
         payment = await Payment.select_for_update().get_or_none(id=payment_id)
         if payment is None:

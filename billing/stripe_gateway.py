@@ -227,11 +227,12 @@ class StripeGateway:
 def shared_gateway(
     api_key: str,
     api_base: str | None,
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-    max_network_retries: int = DEFAULT_NETWORK_RETRIES,
+    timeout_seconds: float,
+    max_network_retries: int,
 ) -> StripeGateway:
     """The process's gateway for these settings, built on first use and then reused, so
-    its connection pool is shared by every request."""
+    its connection pool is shared by every request. Every argument is required: the cache
+    keys on the arguments as given, so a default left out would build a second pool."""
     return StripeGateway(
         api_key,
         api_base=api_base,

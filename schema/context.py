@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from auth.viewer import Viewer
 from billing.audit import AuditBuffer
+from billing.errors import DomainError, ErrorCode
 from models.enums import AuditOutcome
 
 if TYPE_CHECKING:
@@ -37,6 +38,14 @@ class GraphQLContext:
         if kind not in self._per_request:
             self._per_request[kind] = build()
         return cast(_T, self._per_request[kind])
+
+    def own_patient_id(self, refusal: str) -> int:
+        """The signed-in patient's id; ``DomainError(FORBIDDEN, refusal)`` for a user who
+        is not a patient, for a mutation to return in its payload."""
+        patient_id = self.viewer.patient_id
+        if patient_id is None:
+            raise DomainError(ErrorCode.FORBIDDEN, refusal)
+        return patient_id
 
     def record_denial(self, field: str) -> None:
         self.audit.record("access.denied", AuditOutcome.DENIED, resource_type=field)

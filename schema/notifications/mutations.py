@@ -9,7 +9,7 @@ from strawberry import Info
 from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError, ErrorCode
+from billing.errors import DomainError
 from billing.notifications import choose_channels
 from models.enums import AuditOutcome
 from models.notifications import NotificationChannel
@@ -60,9 +60,7 @@ class NotificationMutation:
             if wanted is not None
         }
         try:
-            patient_id = context.viewer.patient_id
-            if patient_id is None:
-                raise DomainError(ErrorCode.FORBIDDEN, "Only patients receive reminders.")
+            patient_id = context.own_patient_id("Only patients receive reminders.")
             async with in_transaction():
                 off = await choose_channels(patient_id, choices)
                 await context.audit.write_now(

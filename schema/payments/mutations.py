@@ -324,10 +324,7 @@ async def _allocation_requests(
 
 
 def _own_patient_id(context: GraphQLContext) -> int:
-    patient_id = context.viewer.patient_id
-    if patient_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "Only a patient can pay or save cards.")
-    return patient_id
+    return context.own_patient_id("Only a patient can pay or save cards.")
 
 
 def _gateway(context: GraphQLContext) -> StripeGateway:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from strawberry import relay
 
-from billing.errors import DomainError, ErrorCode
 from billing.plan_quotes import PlanRules
 from schema.context import GraphQLContext
 from schema.invoices.inputs import row_id
@@ -37,7 +36,4 @@ def invoice_row_ids(invoice_ids: Sequence[relay.GlobalID]) -> list[int]:
 
 def own_patient_id(context: GraphQLContext) -> int:
     """The signed-in patient; ``FORBIDDEN`` for a user who is not one."""
-    patient_id = context.viewer.patient_id
-    if patient_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "Only patients have payment plans.")
-    return patient_id
+    return context.own_patient_id("Only patients have payment plans.")
