@@ -13,14 +13,16 @@ from api.database import close_database, open_database
 from api.graphql_view import BillingGraphQL
 from api.health import healthz, readyz
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from api.settings import Settings
 from api.statements import statement_download
+from billing.wiring import connect_domains
+from config.settings import Settings
 from schema import build_schema
 from webhooks.shipping import shipping_webhook
 from webhooks.stripe import stripe_webhook
 
 
 def build_app(settings: Settings) -> Starlette:
+    connect_domains()
     graphql = BillingGraphQL(build_schema(settings), settings)
 
     @asynccontextmanager

@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 
 from api.app import build_app
 from api.logs import configure_logging
-from api.settings import load_settings
+from config.settings import load_settings
 
 
 def create_app() -> Starlette:

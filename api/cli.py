@@ -18,13 +18,14 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from api.database import close_database, migrate_database, open_database
-from api.settings import Settings, SettingsError, load_settings
 from billing.errors import DomainError
+from billing.wiring import connect_domains
+from config.settings import Settings, SettingsError, load_settings
 from models.enums import Role
 from models.notifications import NotificationChannel
 
 if TYPE_CHECKING:
-    from billing.notification_senders import MessageSender
+    from billing.notifications.senders import MessageSender
 
 EXIT_USAGE = 2
 EXIT_TEMPORARY_FAILURE = 75  # sysexits EX_TEMPFAIL: try again later (Stripe unreachable)
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"billing: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     command: Callable[[argparse.Namespace, Settings], int] = args.command
+    connect_domains()
     try:
         return command(args, settings)
     except DomainError as error:
@@ -299,8 +301,8 @@ def _export_schema(_args: argparse.Namespace, settings: Settings) -> int:
 
 def _rotate_phi_key(_args: argparse.Namespace, settings: Settings) -> int:
     from auth.totp import MFA_SECRET_COLUMNS
+    from billing.patients.phi_rotation import rotate_phi_keys
     from billing.phi_cipher import PhiCipher
-    from billing.phi_rotation import rotate_phi_keys
 
     cipher = PhiCipher.from_setting(settings.phi_encryption_key.reveal())
     report = _run_with_database(
@@ -314,7 +316,7 @@ def _rotate_phi_key(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
-    from billing.audit import audit_chain_key, verify_audit_chain
+    from billing.audit.chain import audit_chain_key, verify_audit_chain
 
     key = audit_chain_key(settings.secret_key.reveal())
     report = _run_with_database(settings, lambda: verify_audit_chain(key))
@@ -330,14 +332,12 @@ def _audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _charge_due_installments(args: argparse.Namespace, settings: Settings) -> int:
-    from billing.audit import audit_chain_key
-    from billing.installment_charges import ChargeOutcome, ChargeReport, charge_due_installments
-    from billing.stripe_gateway import StripeGateway
+    from billing.audit.chain import audit_chain_key
+    from billing.gateways.stripe import new_stripe_gateway
+    from billing.plans.scheduler import ChargeOutcome, ChargeReport, charge_due_installments
 
     async def charge() -> ChargeReport:
-        gateway = StripeGateway(
-            settings.stripe_secret_key.reveal(), api_base=settings.stripe_api_base
-        )
+        gateway = new_stripe_gateway(settings)
         try:
             return await charge_due_installments(
                 gateway, audit_key=audit_chain_key(settings.secret_key.reveal()), today=args.today
@@ -355,13 +355,9 @@ def _charge_due_installments(args: argparse.Namespace, settings: Settings) -> in
 
 
 def _send_reminders(args: argparse.Namespace, settings: Settings) -> int:
-    from billing.notification_delivery import (
-        DeliveryReport,
-        DeliveryRules,
-        send_due_notifications,
-    )
+    from billing.notifications.delivery import DeliveryReport, DeliveryRules, send_due_notifications
+    from billing.notifications.reminders import ReminderReport, queue_reminders
     from billing.phi_cipher import PhiCipher
-    from billing.reminders import ReminderReport, queue_reminders
 
     now = args.now or datetime.now(UTC)
     senders = _notification_senders(settings)
@@ -385,7 +381,7 @@ def _send_reminders(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _notification_senders(settings: Settings) -> dict[NotificationChannel, MessageSender]:
-    from billing.notification_senders import SmtpEmailSender, TwilioSmsSender
+    from billing.notifications.senders import SmtpEmailSender, TwilioSmsSender
 
     reminders = settings.reminders
     senders: dict[NotificationChannel, MessageSender] = {}

@@ -9,7 +9,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate as apply_migrations
 
-from api.settings import Settings, load_settings
+from config.settings import Settings, load_settings
 from models import MODEL_MODULES
 
 _SQLITE_PRAGMAS = "busy_timeout=5000"

@@ -11,10 +11,11 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from api.settings import Settings
 from auth.sessions import authenticate
 from auth.viewer import ANONYMOUS, Viewer, viewer_for_session
-from billing.audit import AuditActor, AuditBuffer, audit_chain_key
+from billing.audit.buffer import AuditActor, AuditBuffer
+from billing.audit.chain import audit_chain_key
+from config.settings import Settings
 from schema.context import GraphQLContext
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from api.request_context import current_request_id
+from config.request_context import current_request_id
 
 # The server's own lifecycle lines (addresses, ports, pids) carry no request data, so their
 # arguments may be formatted in. Every other logger's arguments are dropped.

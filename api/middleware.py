@@ -9,7 +9,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.request_context import current_request_id
+from config.request_context import current_request_id
 
 _access_log = logging.getLogger("billing.access")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.settings import Settings
-from billing.audit import AuditWriteError, audit_chain_key
+from billing.audit.chain import AuditWriteError, audit_chain_key
 from billing.phi_cipher import PhiCipher
-from billing.statement_pdf import render_statement_pdf
-from billing.statements import find_statement_link, load_statement, record_statement_download
+from billing.statements.links import find_statement_link, load_statement, record_statement_download
+from billing.statements.pdf import render_statement_pdf
+from config.settings import Settings
 
 _log = logging.getLogger("billing.audit")
 

@@ -36,22 +36,23 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from api.database import close_database, open_database
-from api.settings import Settings, load_settings
 from auth.login import login
 from auth.sessions import LAST_SEEN_RESOLUTION
 from auth.tokens import token_hash
 from bench.baseline_json import invoice_detail_json, invoice_page_json
-from billing.audit import AuditActor, AuditBuffer, audit_chain_key
+from billing.audit.buffer import AuditActor, AuditBuffer
+from billing.audit.chain import audit_chain_key
 from billing.errors import DomainError
-from billing.invoice_reads import (
+from billing.invoices.reads import (
     Audience,
     invoices_by_id,
     lines_by_invoice,
     patient_responsibility_by_invoice,
     visible_lines_by_id,
 )
-from billing.payment_reads import payments_by_invoice
-from billing.shipment_reads import events_by_shipment, items_by_shipment, shipments_by_invoice
+from billing.payments.reads import payments_by_invoice
+from billing.shipments.reads import events_by_shipment, items_by_shipment, shipments_by_invoice
+from config.settings import Settings, load_settings
 from models.enums import AuditOutcome, StripeEventOutcome
 from models.locations import Location
 from models.stripe_events import StripeEvent

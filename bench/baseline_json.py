@@ -8,10 +8,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from billing.invoice_reads import InvoiceLineRecord, InvoiceRecord
+from billing.invoices.reads import InvoiceLineRecord, InvoiceRecord
 from billing.money import to_decimal
-from billing.payment_reads import PaymentRecord
-from billing.shipment_reads import ShipmentEventRecord, ShipmentItemRecord, ShipmentRecord
+from billing.payments.reads import PaymentRecord
+from billing.shipments.reads import ShipmentEventRecord, ShipmentItemRecord, ShipmentRecord
 
 JsonObject = dict[str, Any]
 

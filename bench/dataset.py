@@ -3,7 +3,7 @@
 The rows are shaped like the ones the app writes: invoice numbers per location, a ``CHARGE``
 ledger row per line, insurance expected and decided, discounts, card and check payments with
 posted allocations, voided bills, and supply orders with shipments, items and tracking
-events. Every invoice's summary columns come from ``billing.ledger.plan_postings`` over the
+events. Every invoice's summary columns come from ``billing.ledger.postings.plan_postings`` over the
 very postings inserted for it, so they agree with the ledger by construction (and
 ``bench.seed`` checks a sample through the ORM afterwards). PHI columns are encrypted with
 the real ``PhiCipher``.
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from billing import patients as phi
-from billing.ledger import Posting, plan_postings
+from billing.ledger.postings import Posting, plan_postings
+from billing.patients import rules as phi
 from billing.phi_cipher import PhiCipher
 from models.enums import (
     AllocationStatus,

@@ -1,5 +1,5 @@
 """What the servers under test are given: fresh production secrets for each run, and the
-environment that ``api.settings`` reads in production mode."""
+environment that ``config.settings`` reads in production mode."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api.app import build_app
-from api.settings import Settings
 from bench.baseline import build_baseline_app
 from bench.query_counts import Answer, InProcessClient
 from bench.workload import (
@@ -18,6 +17,7 @@ from bench.workload import (
     pay_invoices_requests,
     stripe_event_requests,
 )
+from config.settings import Settings
 from models.payments import PaymentAllocation
 from models.shipments import Shipment
 

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 from api.database import close_database, open_database
-from api.settings import load_settings
 from bench.databases import BenchDatabase
 from bench.dataset import DatasetBuilder, DatasetShape
 from bench.environment import (
@@ -38,6 +37,7 @@ from bench.workload import (
     write_requests,
 )
 from billing.phi_cipher import PhiCipher
+from config.settings import load_settings
 from models.payments import Payment
 
 # Shared by every bench user (one argon2 hash for all); fake local accounts only.

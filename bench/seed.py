@@ -16,8 +16,8 @@ from datetime import UTC
 import asyncpg  # type: ignore[import-untyped]
 
 from bench.dataset import COLUMNS, TABLE_ORDER, DatasetBuilder, ValueStyle
-from billing.ledger import summarize
-from billing.patients import read_patient_profile
+from billing.ledger.figures import summarize
+from billing.patients.rules import read_patient_profile
 from billing.phi_cipher import PhiCipher
 from models.invoices import Invoice
 from models.ledger import LedgerEntry
@@ -106,7 +106,7 @@ def _insert_sql(table: str, placeholder: str) -> str:
 
 async def check_seeded_sample(cipher: PhiCipher, invoice_ids: Iterable[int]) -> int:
     """Through the ORM: each sampled invoice's summary columns equal what
-    ``billing.ledger.summarize`` derives from its ledger rows, and its patient's PHI
+    ``billing.ledger.figures.summarize`` derives from its ledger rows, and its patient's PHI
     decrypts. Raises ``AssertionError`` on the first mismatch; returns how many were checked."""
     checked = 0
     for invoice_id in invoice_ids:

@@ -10,15 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from billing.invoices import (
+from billing.invoices.rules import (
     NewInsurance,
     NewInvoiceLine,
     create_invoice,
     record_insurance_decision,
 )
-from billing.ledger import Posting, post_entries
-from billing.locations import create_location
-from billing.patients import create_patient
+from billing.ledger.postings import Posting, post_entries
+from billing.locations.rules import create_location
+from billing.patients.rules import create_patient
 from billing.phi_cipher import PhiCipher
 from models.enums import (
     AllocationStatus,

@@ -22,7 +22,7 @@ class InvoiceStatus(StrEnum):
 
 
 class LedgerEntryKind(StrEnum):
-    """What a ledger row records. The sign rules live in ``billing.ledger``."""
+    """What a ledger row records. The sign rules live in ``billing.ledger.postings``."""
 
     CHARGE = "CHARGE"
     INSURANCE_EXPECTED = "INSURANCE_EXPECTED"

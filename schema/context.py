@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from auth.viewer import Viewer
-from billing.audit import AuditBuffer
+from billing.audit.buffer import AuditBuffer
 from billing.errors import DomainError, ErrorCode
 from models.enums import AuditOutcome
 
 if TYPE_CHECKING:
-    from api.settings import Settings
+    from config.settings import Settings
 
 _T = TypeVar("_T")
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from graphql import GraphQLError
     from strawberry.types import ExecutionContext
 
-    from api.settings import Settings
+    from config.settings import Settings
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 15

@@ -16,7 +16,14 @@ from tortoise.contrib.test import truncate_all_models
 
 from api.app import build_app
 from api.database import close_database, migrate_database, open_database
-from api.settings import Settings, load_settings
+from billing.wiring import connect_domains
+from config.settings import Settings, load_settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _domains_connected() -> None:
+    """Plans listen to payments and invoices, as in the running app and the CLI."""
+    connect_domains()
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,8 @@ import uvicorn
 from starlette.applications import Starlette
 
 from api.app import build_app
-from api.settings import Secret, Settings
-from api.stripe_access import stripe_gateway
-from billing.stripe_gateway import shared_gateway
+from billing.gateways.stripe import shared_gateway, stripe_gateway
+from config.settings import Secret, Settings
 from stripe_simulator import SimulatorConfig, build_simulator_app
 
 API_KEY = "sk_test_saved_cards_suite"

@@ -31,9 +31,9 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from api.settings import load_settings
 from auth.scopes import ROLE_SCOPES, Scope
 from auth.sessions import SessionScope, create_session
+from config.settings import load_settings
 from models.audit import AuditEvent
 from models.enums import Role
 from schema import build_schema

@@ -6,7 +6,7 @@ import asyncio
 
 from tortoise.connection import get_connection
 
-from billing.audit import (
+from billing.audit.chain import (
     GENESIS_HASH,
     AuditRecord,
     append_audit_records,
@@ -65,7 +65,7 @@ async def test_an_edit_with_a_recomputed_plain_hash_is_still_found(db: None) -> 
     forged_key = audit_chain_key("an attacker does not know the real key")
     victim = rows[1]
     victim.actor_id = 99
-    from billing.audit import compute_row_hash
+    from billing.audit.chain import compute_row_hash
 
     await AuditEvent.filter(id=victim.id).update(
         actor_id=99, row_hash=compute_row_hash(victim, forged_key)

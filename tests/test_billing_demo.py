@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from billing.demo import LAKESIDE, RIVERSIDE, seed_demo
-from billing.ledger import summarize
-from billing.patients import display_name, read_patient_profile
+from billing.ledger.figures import summarize
+from billing.patients.rules import display_name, read_patient_profile
 from billing.phi_cipher import PhiCipher
 from models.enums import AllocationStatus, InvoiceStatus, PaymentChannel, Role
 from models.invoices import CatalogItem, Invoice

@@ -9,17 +9,18 @@ from typing import Any
 
 import pytest
 
-import billing.invoices
-from billing.credits import patient_credit_balance
+import billing.invoices.rules
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import (
+from billing.invoices.rules import (
     NewInsurance,
     NewInvoiceLine,
     adjust_invoice,
     create_invoice,
     record_insurance_decision,
 )
-from billing.ledger import Posting, post_entries, summarize
+from billing.ledger.credits import patient_credit_balance
+from billing.ledger.figures import summarize
+from billing.ledger.postings import Posting, post_entries
 from models.enums import InvoiceStatus, LedgerEntryKind
 from models.invoices import Invoice, InvoiceLine
 from models.ledger import LedgerEntry
@@ -143,7 +144,7 @@ async def test_a_failure_after_numbering_leaves_nothing_behind(
     async def failing_post(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(billing.invoices, "post_entries", failing_post)
+    monkeypatch.setattr(billing.invoices.rules, "post_entries", failing_post)
     with pytest.raises(RuntimeError):
         await _create(patient_id, location_id)
 

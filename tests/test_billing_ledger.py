@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
-from billing.credits import patient_credit_balance
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import NewInsurance, NewInvoiceLine, create_invoice
-from billing.ledger import OVERPAYMENT_REASON, Posting, post_entries, recompute_invoice, summarize
+from billing.invoices.rules import NewInsurance, NewInvoiceLine, create_invoice
+from billing.ledger.credits import patient_credit_balance
+from billing.ledger.figures import summarize
+from billing.ledger.postings import OVERPAYMENT_REASON, Posting, post_entries, recompute_invoice
 from models.enums import CreditEntryKind, InvoiceStatus, LedgerEntryKind
 from models.invoices import Invoice
 from models.ledger import LedgerEntry

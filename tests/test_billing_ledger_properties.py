@@ -1,6 +1,6 @@
 """Properties of the ledger rules: for any sequence of postings the figures add up.
 
-Balance, as ``billing.ledger`` defines it, is the patient's debits minus their credits:
+Balance, as ``billing.ledger.postings`` defines it, is the patient's debits minus their credits:
 ``CHARGE + ADJUSTMENT + INSURANCE_DENIED + REFUND - INSURANCE_EXPECTED - PAYMENT``.
 """
 
@@ -15,10 +15,11 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.credits import patient_credit_balance
 from billing.errors import DomainError
-from billing.invoices import NewInvoiceLine, create_invoice
-from billing.ledger import LedgerFact, Posting, plan_postings, post_entries, summarize
+from billing.invoices.rules import NewInvoiceLine, create_invoice
+from billing.ledger.credits import patient_credit_balance
+from billing.ledger.figures import LedgerFact, summarize
+from billing.ledger.postings import Posting, plan_postings, post_entries
 from models.enums import InvoiceStatus, LedgerEntryKind
 from models.invoices import Invoice
 from models.ledger import LedgerEntry

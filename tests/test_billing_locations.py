@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from billing.errors import DomainError, ErrorCode
-from billing.locations import create_location
+from billing.locations.rules import create_location
 
 
 async def test_a_location_is_created(db: None) -> None:

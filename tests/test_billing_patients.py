@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from billing.errors import DomainError, ErrorCode
-from billing.locations import create_location
-from billing.patients import (
+from billing.locations.rules import create_location
+from billing.patients.rules import (
     EMAIL,
     PatientProfile,
     create_patient,

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from billing.credits import patient_credit_balance
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import NewInvoiceLine, create_invoice
-from billing.ledger import Posting, post_entries
+from billing.invoices.rules import NewInvoiceLine, create_invoice
+from billing.ledger.credits import patient_credit_balance
+from billing.ledger.postings import Posting, post_entries
 from billing.money import MAX_AMOUNT_MINOR
-from billing.offline_payments import record_offline_payment
+from billing.payments.offline import record_offline_payment
 from models.enums import AllocationStatus, LedgerEntryKind, PaymentChannel, PaymentStatus
 from models.invoices import Invoice
 from models.ledger import LedgerEntry

@@ -6,10 +6,10 @@ import base64
 from datetime import date
 
 from auth.totp import MFA_SECRET_COLUMNS, MFA_SECRET_PURPOSE
-from billing.locations import create_location
-from billing.patients import create_patient, find_patients_by_email, read_patient_profile
+from billing.locations.rules import create_location
+from billing.patients.phi_rotation import rotate_phi_keys
+from billing.patients.rules import create_patient, find_patients_by_email, read_patient_profile
 from billing.phi_cipher import PhiCipher
-from billing.phi_rotation import rotate_phi_keys
 from models.patients import Patient
 from models.users import User
 

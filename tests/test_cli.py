@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.settings import load_settings
 from auth.passwords import verify_password
-from billing.audit import AuditRecord, append_audit_records, audit_chain_key
+from billing.audit.chain import AuditRecord, append_audit_records, audit_chain_key
+from config.settings import load_settings
 from models.audit import AuditEvent
 from models.enums import AuditOutcome
 from models.users import User

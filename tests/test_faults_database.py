@@ -22,8 +22,8 @@ import httpx
 import pytest
 from tortoise.connection import connections
 
-from api.settings import Settings
-from billing.statements import LINK_ACTION
+from billing.statements.links import LINK_ACTION
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.statements import StatementLink
 from tests.database_locks import postgres_table_lock, sqlite_write_lock

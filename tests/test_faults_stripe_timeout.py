@@ -23,7 +23,7 @@ import pytest
 from starlette.applications import Starlette
 
 from api.app import build_app
-from api.settings import Settings
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import PaymentStatus
 from models.invoices import Invoice

@@ -48,9 +48,9 @@ from hypothesis import strategies as st
 from tortoise.contrib.test import truncate_all_models
 
 from api.app import build_app
-from api.settings import Settings, load_settings
 from auth.sessions import SessionScope, create_session
-from billing.patients import create_patient
+from billing.patients.rules import create_patient
+from config.settings import Settings, load_settings
 from models.enums import Role
 from models.invoices import InvoiceLine
 from models.patients import Patient

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pyotp
 
-from api.settings import Settings
+from config.settings import Settings
 from models.enums import Role
 from models.users import MfaChallenge, User
 from tests.factories.accounts import (

@@ -12,11 +12,11 @@ import pytest
 from strawberry.relay import GlobalID
 from tortoise.exceptions import OperationalError
 
-import billing.audit
+import billing.audit.chain
 import schema.audit.loaders
-from api.settings import Settings
 from auth.sessions import SessionScope, create_session
-from billing.audit import AuditRecord, append_audit_records, audit_chain_key
+from billing.audit.chain import AuditRecord, append_audit_records, audit_chain_key
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import AuditOutcome, Role
 from models.users import User
@@ -296,7 +296,7 @@ async def test_a_failed_audit_write_withholds_the_data(
         raise OperationalError("disk full")
 
     monkeypatch.setattr(AuditEvent, "save", failing_save)
-    monkeypatch.setattr(billing.audit, "_MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(billing.audit.chain, "_MAX_ATTEMPTS", 1)
 
     body = await _trail(client, token)
 

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from billing.invoice_reads import patient_today
-from billing.plan_quotes import add_months
-from billing.plans import end_plan
+from billing.invoices.reads import patient_today
+from billing.plans.quotes import add_months
+from billing.plans.rules import end_plan
 from models.audit import AuditEvent
 from models.enums import PaymentPlanStatus, Role
 from models.locations import Location as LocationRow

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from billing.invoices import NewInvoiceLine, create_invoice
-from billing.ledger import Posting, post_entries
+from billing.invoices.rules import NewInvoiceLine, create_invoice
+from billing.ledger.postings import Posting, post_entries
 from models.enums import LedgerEntryKind, Role
 from models.invoices import Invoice as InvoiceRow
 from models.ledger import LedgerEntry

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from billing.notifications import reachable_channels
+from billing.notifications.outbox import reachable_channels
 from models.audit import AuditEvent
 from models.enums import Role
 from models.notifications import NotificationChannel

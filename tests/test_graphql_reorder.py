@@ -14,7 +14,7 @@ import httpx
 import pytest
 from strawberry import relay
 
-from billing.invoices import NewInvoiceLine, create_invoice
+from billing.invoices.rules import NewInvoiceLine, create_invoice
 from models.audit import AuditEvent
 from models.enums import Role
 from models.invoices import CatalogItem

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from billing.invoices import NewInvoiceLine, create_invoice
+from billing.invoices.rules import NewInvoiceLine, create_invoice
 from models.audit import AuditEvent
 from models.enums import Role
 from models.invoices import InvoiceLine as InvoiceLineRow

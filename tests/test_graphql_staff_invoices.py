@@ -12,7 +12,7 @@ import httpx
 import pytest
 from strawberry import relay
 
-from billing.ledger import Posting, post_entries
+from billing.ledger.postings import Posting, post_entries
 from models.audit import AuditEvent
 from models.enums import LedgerEntryKind, Role
 from models.invoices import Invoice as InvoiceRow

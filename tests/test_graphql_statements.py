@@ -16,11 +16,11 @@ import httpx
 import pypdf
 import pytest
 
-import billing.statements
-from api.settings import Settings
+import billing.statements.links
 from auth.sessions import SessionScope, create_session
-from billing.audit import AuditWriteError
-from billing.patients import create_patient
+from billing.audit.chain import AuditWriteError
+from billing.patients.rules import create_patient
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import Role
 from models.statements import StatementLink
@@ -220,7 +220,7 @@ async def test_no_pdf_is_served_when_the_download_cannot_be_put_on_record(
     async def failing(*_args: object, **_kwargs: object) -> None:
         raise AuditWriteError("the access log could not be extended")
 
-    monkeypatch.setattr(billing.statements, "append_audit_records", failing)
+    monkeypatch.setattr(billing.statements.links, "append_audit_records", failing)
 
     response = await client.get(path)
 

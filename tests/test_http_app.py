@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from api.app import build_app
-from api.settings import load_settings
+from config.settings import load_settings
 from tests.test_settings import PRODUCTION
 
 TYPENAME = {"query": "{ __typename }"}

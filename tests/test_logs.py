@@ -5,7 +5,7 @@ import logging
 import orjson
 
 from api.logs import JsonFormatter
-from api.request_context import current_request_id
+from config.request_context import current_request_id
 
 PATIENT_NAME = "Margaret Thistlewood"
 

@@ -7,14 +7,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from api.settings import Settings
-from billing.notification_delivery import (
-    DeliveryRules,
-    next_sms_time,
-    send_due_notifications,
-)
-from billing.notification_senders import MessageSender, RecordingSender
-from billing.notifications import opt_out, queue_notification
+from billing.notifications.delivery import DeliveryRules, next_sms_time, send_due_notifications
+from billing.notifications.outbox import opt_out, queue_notification
+from billing.notifications.senders import MessageSender, RecordingSender
+from config.settings import Settings
 from models.notifications import (
     Notification,
     NotificationChannel,

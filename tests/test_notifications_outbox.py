@@ -9,9 +9,9 @@ import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-from api.settings import Settings
-from billing.notifications import opt_out, queue_notification
-from billing.reminders import queue_reminders
+from billing.notifications.outbox import opt_out, queue_notification
+from billing.notifications.reminders import queue_reminders
+from config.settings import Settings
 from models.notifications import (
     Notification,
     NotificationChannel,

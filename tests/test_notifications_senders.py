@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from billing.notification_senders import DeliveryError, SmtpEmailSender, TwilioSmsSender
-from billing.notification_texts import OutgoingMessage
+from billing.notifications.senders import DeliveryError, SmtpEmailSender, TwilioSmsSender
+from billing.notifications.texts import OutgoingMessage
 from tests.stripe_fixture import free_socket, serving
 
 MESSAGE = OutgoingMessage(subject="You have a balance", body="You have a balance. Open the app.")

@@ -8,17 +8,17 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from api.settings import Settings
 from billing.demo import seed_demo
-from billing.invoice_reads import patient_today
+from billing.invoices.reads import patient_today
 from billing.money import to_decimal
-from billing.notification_delivery import DeliveryRules, send_due_notifications
-from billing.notification_senders import RecordingSender
-from billing.notification_texts import OutgoingMessage, render_message
-from billing.notifications import queue_notification
-from billing.patients import read_patient_profile
-from billing.plans import create_payment_plan
-from billing.reminders import queue_reminders
+from billing.notifications.delivery import DeliveryRules, send_due_notifications
+from billing.notifications.outbox import queue_notification
+from billing.notifications.reminders import queue_reminders
+from billing.notifications.senders import RecordingSender
+from billing.notifications.texts import OutgoingMessage, render_message
+from billing.patients.rules import read_patient_profile
+from billing.plans.rules import create_payment_plan
+from config.settings import Settings
 from models.invoices import Invoice, InvoiceLine
 from models.locations import Location
 from models.notifications import NotificationChannel, NotificationKind

@@ -23,8 +23,8 @@ from starlette.applications import Starlette
 import api.app
 from api.app import build_app
 from api.logs import JsonFormatter
-from api.settings import Settings, load_settings
 from auth.sessions import SessionScope, create_session
+from config.settings import Settings, load_settings
 from models.audit import AuditEvent
 from models.enums import Role
 from models.users import RateLimitCounter

@@ -10,14 +10,14 @@ from decimal import Decimal
 import pytest
 from tortoise.transactions import in_transaction
 
-from billing.card_payments import AllocationRequest, open_card_payment
 from billing.errors import DomainError, ErrorCode
-from billing.installment_outcomes import installment_paid
-from billing.invoices import adjust_invoice
-from billing.offline_payments import record_offline_payment
-from billing.payment_settlement import post_payment
-from billing.plan_payoff import after_invoices_paid, settle_plan_to_balances
-from billing.plans import cancel_payment_plan, create_payment_plan
+from billing.invoices.rules import adjust_invoice
+from billing.payments.card import AllocationRequest, open_card_payment
+from billing.payments.offline import record_offline_payment
+from billing.payments.settlement import post_payment
+from billing.plans.installment_outcomes import installment_paid
+from billing.plans.payoff import after_invoices_paid, settle_plan_to_balances
+from billing.plans.rules import cancel_payment_plan, create_payment_plan
 from models.enums import InstallmentStatus, PaymentChannel, PaymentPlanStatus
 from models.payments import PaymentMethod
 from models.plans import Installment, PaymentPlan, PaymentPlanInvoice

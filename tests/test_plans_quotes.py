@@ -12,9 +12,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from billing.errors import DomainError, ErrorCode
-from billing.invoice_reads import patient_today
-from billing.offline_payments import record_offline_payment
-from billing.plan_quotes import (
+from billing.invoices.reads import patient_today
+from billing.payments.offline import record_offline_payment
+from billing.plans.quotes import (
     PlanRules,
     add_months,
     minimum_monthly_minor,
@@ -22,7 +22,7 @@ from billing.plan_quotes import (
     quote_plan,
     smallest_card_charge,
 )
-from billing.plans import cancel_payment_plan
+from billing.plans.rules import cancel_payment_plan
 from models.enums import PaymentChannel
 from models.invoices import Invoice
 from tests.factories.auth import make_patient

@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
-from api.stripe_access import stripe_gateway
-from billing.audit import audit_chain_key
-from billing.card_payments import AllocationRequest, open_card_payment
-from billing.installment_charges import ChargeOutcome, ChargeReport, charge_due_installments
-from billing.installment_outcomes import retry_failed_installments
-from billing.invoice_reads import patient_today
-from billing.plan_quotes import add_months
-from billing.stripe_gateway import StripeGateway
+from billing.audit.chain import audit_chain_key
+from billing.gateways.stripe import StripeGateway, stripe_gateway
+from billing.invoices.reads import patient_today
+from billing.payments.card import AllocationRequest, open_card_payment
+from billing.plans.installment_outcomes import retry_failed_installments
+from billing.plans.quotes import add_months
+from billing.plans.scheduler import ChargeOutcome, ChargeReport, charge_due_installments
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import InstallmentStatus, PaymentPlanStatus, PaymentStatus
 from models.invoices import Invoice

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from api.settings import SettingsError, load_settings
+from config.settings import SettingsError, load_settings
 
 
 def test_plans_and_reminders_have_the_issue_defaults() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.settings import load_settings
+from config.settings import load_settings
 from tests.graphql_client import contract_operation, gql, sign_in
 
 JANE = ("jane.doe@example.com", "demo-patient-jane-4821")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import graphql
 
-from api.settings import Settings
+from config.settings import Settings
 from schema import build_schema
 from schema.root import MAX_TOKENS, limit_rules
 from tests.graphql_client import CONTRACT

@@ -5,8 +5,8 @@ from __future__ import annotations
 import graphql
 import pytest
 
-from api.settings import Settings
 from billing.errors import ErrorCode
+from config.settings import Settings
 from schema import build_schema
 
 EXPECTED_ENUMS = {

@@ -8,8 +8,8 @@ import httpx
 import pytest
 import strawberry
 
-from api.settings import Settings
 from billing.errors import DomainError, ErrorCode
+from config.settings import Settings
 from models.enums import Role
 from schema.common.errors import ExpectedError, RequestErrorCode, UserError, raise_not_implemented
 from schema.root import BillingSchema, schema_extensions

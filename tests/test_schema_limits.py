@@ -9,7 +9,7 @@ import pytest
 import strawberry
 from strawberry.extensions import AddValidationRules
 
-from api.settings import Settings, load_settings
+from config.settings import Settings, load_settings
 from models.enums import Role
 from schema import build_schema
 from schema.root import MAX_ALIASES, MAX_TOKENS, schema_extensions

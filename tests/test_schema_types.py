@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from api.settings import Settings
+from config.settings import Settings
 from models.enums import InvoiceStatus, Role
 from models.invoices import Invoice as InvoiceRow
 from models.invoices import InvoiceLine as InvoiceLineRow

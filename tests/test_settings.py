@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import DEFAULT_DATABASE_URL, Environment, SettingsError, load_settings
+from config.settings import DEFAULT_DATABASE_URL, Environment, SettingsError, load_settings
 
 PRODUCTION = {
     "BILLING_ENV": "production",

@@ -17,10 +17,10 @@ import stripe
 from strawberry import relay
 
 from api.app import build_app
-from api.settings import Settings
-from billing.credits import patient_credit_balance
-from billing.invoices import adjust_invoice
-from billing.offline_payments import record_offline_payment
+from billing.invoices.rules import adjust_invoice
+from billing.ledger.credits import patient_credit_balance
+from billing.payments.offline import record_offline_payment
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import AllocationStatus, PaymentChannel, PaymentStatus, Role
 from models.invoices import Invoice as InvoiceRow

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from api.settings import Settings
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import PaymentStatus, RefundStatus, Role
 from models.invoices import Invoice as InvoiceRow

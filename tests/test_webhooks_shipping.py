@@ -14,9 +14,9 @@ import httpx
 import orjson
 import pytest
 
-from api.settings import Settings
-from billing.invoices import NewInvoiceLine, create_invoice
-from billing.shipments import NewShipmentItem, add_shipment
+from billing.invoices.rules import NewInvoiceLine, create_invoice
+from billing.shipments.rules import NewShipmentItem, add_shipment
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.invoices import InvoiceLine as InvoiceLineRow
 from models.shipments import Shipment as ShipmentRow

@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from api.app import build_app
-from api.settings import Settings
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.patients import Patient
 from models.payments import PaymentMethod as PaymentMethodRow

@@ -1,7 +1,7 @@
 """``POST /webhooks/shipping``: a carrier's tracking update, one event per request.
 
 A thin adapter: verify the signature over the raw body, parse the event, hand it to
-``billing.shipments.record_tracking_update`` and answer with the outcome's status. The
+``billing.shipments.rules.record_tracking_update`` and answer with the outcome's status. The
 body holds tracking numbers and places, so nothing of it is logged: only outcome codes.
 """
 
@@ -19,12 +19,12 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from billing.audit import audit_chain_key
-from billing.shipments import TrackingOutcome, TrackingUpdate, record_tracking_update
+from billing.audit.chain import audit_chain_key
+from billing.shipments.rules import TrackingOutcome, TrackingUpdate, record_tracking_update
 from models.enums import ShipmentStatus
 
 if TYPE_CHECKING:
-    from api.settings import Settings
+    from config.settings import Settings
 
 SIGNATURE_HEADER = "X-Signature"
 _SIGNATURE_PREFIX = "sha256="

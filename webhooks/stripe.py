@@ -2,7 +2,7 @@
 
 A thin adapter: verify ``Stripe-Signature`` over the raw body, check the body is a Stripe
 event, pick the handler its type maps to in ``HANDLERS`` and hand both to
-``billing.stripe_events.record_stripe_event``. Types without a handler are stored as IGNORED
+``billing.payments.stripe_inbox.record_stripe_event``. Types without a handler are stored as IGNORED
 and answered 200. The body holds Stripe's objects, so nothing of it is logged: only codes.
 """
 
@@ -19,30 +19,28 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.stripe_access import stripe_gateway
-from billing.audit import audit_chain_key
-from billing.dispute_events import apply_dispute_closed, apply_dispute_created
+from billing.audit.chain import audit_chain_key
 from billing.errors import DomainError
-from billing.payment_events import (
+from billing.gateways.stripe import StripeGateway, stripe_gateway
+from billing.payments.card_events import apply_payment_method_detached, apply_setup_intent_succeeded
+from billing.payments.dispute_events import apply_dispute_closed, apply_dispute_created
+from billing.payments.intent_events import (
     apply_payment_intent_canceled,
     apply_payment_intent_failed,
     apply_payment_intent_processing,
     apply_payment_intent_succeeded,
 )
-from billing.refund_events import apply_charge_refunded
-from billing.stripe_events import (
+from billing.payments.refund_events import apply_charge_refunded
+from billing.payments.stripe_inbox import (
     EventContext,
     EventHandler,
     InboxResult,
     StripeEventData,
-    apply_payment_method_detached,
-    apply_setup_intent_succeeded,
     record_stripe_event,
 )
-from billing.stripe_gateway import StripeGateway
 
 if TYPE_CHECKING:
-    from api.settings import Settings
+    from config.settings import Settings
 
 SIGNATURE_HEADER = "Stripe-Signature"
 # Stripe's own default: a signature older (or newer) than this is refused as a replay.

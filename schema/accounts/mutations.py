@@ -15,7 +15,7 @@ from auth.enrollment import activate_patient_account
 from auth.scopes import Scope
 from auth.totp import confirm_totp_enrollment, start_totp_enrollment
 from billing.errors import DomainError
-from billing.patients import read_patient_profile
+from billing.patients.rules import read_patient_profile
 from models.enums import AuditOutcome
 from models.users import User as UserRow
 from schema.accounts import sign_in_audit

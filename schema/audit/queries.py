@@ -10,7 +10,7 @@ import strawberry
 from strawberry import Info, relay
 
 from auth.scopes import Scope
-from billing.audit_queries import AuditEventFilter, audit_events_page
+from billing.audit.reads import AuditEventFilter, audit_events_page
 from models.enums import AuditOutcome
 from schema.audit.types import AuditEventConnection, decode_audit_cursor
 from schema.common import fields

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from billing.audit import AuditWriteError
+from billing.audit.chain import AuditWriteError
 from schema.common.masking import INTERNAL_ERROR_CODE
 from schema.context import GraphQLContext
 

@@ -20,7 +20,7 @@ from strawberry.dataloader import DataLoader
 
 from auth.scopes import Scope
 from auth.viewer import Viewer
-from billing.invoice_reads import (
+from billing.invoices.reads import (
     Audience,
     InvoiceLineRecord,
     InvoiceRecord,
@@ -30,7 +30,7 @@ from billing.invoice_reads import (
     todays_by_patient,
     visible_lines_by_id,
 )
-from billing.payment_reads import (
+from billing.payments.reads import (
     PaymentAllocationRecord,
     PaymentMethodRecord,
     PaymentRecord,
@@ -39,7 +39,7 @@ from billing.payment_reads import (
     payments_by_id,
     payments_by_invoice,
 )
-from billing.shipment_reads import (
+from billing.shipments.reads import (
     ShipmentEventRecord,
     ShipmentItemRecord,
     ShipmentRecord,

@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
 from billing.errors import DomainError, ErrorCode
-from billing.invoices import (
+from billing.invoices.reorders import reorder_items
+from billing.invoices.rules import (
     NewInsurance,
     NewInvoiceLine,
     adjust_invoice,
@@ -21,7 +22,6 @@ from billing.invoices import (
     record_insurance_decision,
 )
 from billing.money import normalize_currency, to_minor
-from billing.reorders import reorder_items
 from models.enums import AuditOutcome
 from models.invoices import Invoice as InvoiceRow
 from schema.common import fields

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import Info, relay
 
 from auth.scopes import Scope
-from billing.invoice_reads import (
+from billing.invoices.reads import (
     InvoiceLineRecord,
     InvoiceListing,
     InvoiceRecord,

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.locations import create_location
+from billing.locations.rules import create_location
 from models.enums import AuditOutcome
 from schema.common import fields
 from schema.common.errors import Payload, UserError

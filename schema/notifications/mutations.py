@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.notifications import choose_channels
+from billing.notifications.outbox import choose_channels
 from models.enums import AuditOutcome
 from models.notifications import NotificationChannel
 from schema.common import fields

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from auth.enrollment import issue_enrollment_code
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.patients import create_patient
+from billing.patients.rules import create_patient
 from models.enums import AuditOutcome
 from schema.common import fields
 from schema.common.errors import Payload, UserError

@@ -7,8 +7,8 @@ from typing import Any
 import strawberry
 from strawberry import Info, relay
 
-from billing.credits import patient_credit_balance
-from billing.patients import display_name, read_patient_profile
+from billing.ledger.credits import patient_credit_balance
+from billing.patients.rules import display_name, read_patient_profile
 from models.patients import Patient as PatientRow
 from schema.common import fields
 from schema.common.money import Money

@@ -10,17 +10,16 @@ import strawberry
 from strawberry import Info, relay
 from tortoise.transactions import in_transaction
 
-from api.stripe_access import stripe_gateway
 from auth.scopes import Scope
-from billing.card_payments import AllocationRequest, open_card_payment, request_payment_intent
 from billing.errors import DomainError, ErrorCode
-from billing.installment_outcomes import retry_failed_installments
-from billing.invoices import invoice_currency, own_invoice_currencies
+from billing.gateways.stripe import StripeGateway, stripe_gateway
+from billing.invoices.rules import invoice_currency, own_invoice_currencies
 from billing.money import to_minor
-from billing.offline_payments import record_offline_payment
-from billing.payment_methods import mark_detached, remove_saved_card, start_saving_card
-from billing.refunds import open_refund, payment_currency, payment_patient, send_refund
-from billing.stripe_gateway import StripeGateway
+from billing.payments.card import AllocationRequest, open_card_payment, request_payment_intent
+from billing.payments.offline import record_offline_payment
+from billing.payments.refunds import open_refund, payment_currency, payment_patient, send_refund
+from billing.payments.saved_cards import mark_detached, remove_saved_card, start_saving_card
+from billing.plans.installment_outcomes import retry_failed_installments
 from models.enums import AuditOutcome, PaymentChannel
 from schema.common import fields
 from schema.common.errors import Payload, UserError

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import Info
 
 from auth.scopes import Scope
-from billing.payment_methods import saved_cards
+from billing.payments.saved_cards import saved_cards
 from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.permissions import requires

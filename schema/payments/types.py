@@ -10,7 +10,7 @@ import strawberry
 from strawberry import Info, relay
 
 from auth.scopes import Scope
-from billing.payment_reads import PaymentAllocationRecord, PaymentMethodRecord, PaymentRecord
+from billing.payments.reads import PaymentAllocationRecord, PaymentMethodRecord, PaymentRecord
 from models.enums import PaymentStatus as PaymentStatus
 from models.enums import RefundStatus as RefundStatus
 from models.payments import Payment as PaymentRow

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from strawberry import relay
 
-from billing.plan_quotes import PlanRules
+from billing.plans.quotes import PlanRules
 from schema.context import GraphQLContext
 from schema.invoices.inputs import row_id
 
 if TYPE_CHECKING:
-    from api.settings import Settings
+    from config.settings import Settings
 
 INVOICE_TYPE = "Invoice"
 

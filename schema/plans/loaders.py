@@ -10,8 +10,8 @@ from strawberry import Info
 from strawberry.dataloader import DataLoader
 
 from auth.viewer import Viewer
-from billing.invoice_reads import Audience
-from billing.plan_reads import installments_by_plan, plans_by_id
+from billing.invoices.reads import Audience
+from billing.plans.reads import installments_by_plan, plans_by_id
 from models.plans import Installment as InstallmentRow
 from models.plans import PaymentPlan as PaymentPlanRow
 from schema.context import GraphQLContext

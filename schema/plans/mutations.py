@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.plans import cancel_payment_plan, create_payment_plan
+from billing.plans.rules import cancel_payment_plan, create_payment_plan
 from models.enums import AuditOutcome
 from models.plans import PaymentPlan as PaymentPlanRow
 from schema.common import fields

@@ -11,8 +11,8 @@ from strawberry import Info, relay
 
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.plan_quotes import quote_plan
-from billing.plan_reads import patient_plans, plans_page
+from billing.plans.quotes import quote_plan
+from billing.plans.reads import patient_plans, plans_page
 from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode, UserError
 from schema.common.money import Money

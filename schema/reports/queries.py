@@ -9,7 +9,7 @@ from strawberry import relay
 
 from auth.scopes import Scope
 from billing.errors import DomainError, ErrorCode
-from billing.reports import receivables
+from billing.reports.receivables import receivables
 from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.permissions import requires

@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from billing.reports import ReceivablesReport
+from billing.reports.receivables import ReceivablesReport
 from schema.common.money import Money
 
 

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
 from billing.errors import DomainError, ErrorCode
-from billing.shipments import RESOURCE_TYPE, NewShipmentItem, add_shipment
+from billing.shipments.rules import RESOURCE_TYPE, NewShipmentItem, add_shipment
 from models.enums import AuditOutcome
 from schema.common import fields
 from schema.common.errors import Payload, UserError

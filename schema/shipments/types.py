@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import Info, relay
 
-from billing.shipment_reads import ShipmentEventRecord, ShipmentItemRecord, ShipmentRecord
+from billing.shipments.reads import ShipmentEventRecord, ShipmentItemRecord, ShipmentRecord
 from models.enums import ShipmentStatus as ShipmentStatus
 from models.shipments import Shipment as ShipmentRow
 from models.shipments import ShipmentEvent as ShipmentEventRow

@@ -11,8 +11,8 @@ from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.paper_statements import mark_paper_statement_mailed, request_paper_statement
-from billing.statements import LINK_ACTION, create_statement_link, statement_url
+from billing.statements.links import LINK_ACTION, create_statement_link, statement_url
+from billing.statements.paper import mark_paper_statement_mailed, request_paper_statement
 from models.enums import AuditOutcome
 from schema.common import fields
 from schema.common.errors import ExpectedError, Payload, RequestErrorCode, UserError

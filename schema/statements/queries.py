@@ -8,7 +8,7 @@ import strawberry
 from strawberry import Info
 
 from auth.scopes import Scope
-from billing.paper_statements import paper_statement_queue, patients_by_id
+from billing.statements.paper import paper_statement_queue, patients_by_id
 from schema.common import fields
 from schema.common.pagination import AfterArgument, FirstArgument, page_request
 from schema.common.permissions import requires

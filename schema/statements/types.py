@@ -11,7 +11,7 @@ import strawberry
 from strawberry import Info, relay
 from strawberry.relay.utils import from_base64, to_base64
 
-from billing.paper_statements import PaperStatementRecord
+from billing.statements.paper import PaperStatementRecord
 from models.patients import Patient as PatientRow
 from models.statements import PaperStatementStatus as PaperStatementStatus
 from schema.common import fields

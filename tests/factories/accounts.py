@@ -9,10 +9,10 @@ from typing import Any
 
 import pyotp
 
-from api.settings import Settings
 from auth.sessions import SessionScope, create_session
 from auth.totp import MFA_SECRET_PURPOSE, confirm_totp_enrollment, start_totp_enrollment
 from billing.phi_cipher import PhiCipher
+from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import Role
 from models.users import User

@@ -1,5 +1,5 @@
 """Data shared by the ``test_graphql_invoices*`` modules (no tests here): patients and
-staff with real sessions, invoices made by ``billing.invoices``, and payments and
+staff with real sessions, invoices made by ``billing.invoices.rules``, and payments and
 shipments written as rows (their domain actions are not ours to call here)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from strawberry import relay
 
 from auth.sessions import SessionScope, create_session
-from billing.invoices import NewInsurance, NewInvoiceLine, create_invoice
-from billing.ledger import Posting, post_entries
-from billing.locations import create_location
+from billing.invoices.rules import NewInsurance, NewInvoiceLine, create_invoice
+from billing.ledger.postings import Posting, post_entries
+from billing.locations.rules import create_location
 from models.enums import LedgerEntryKind, PaymentChannel, PaymentStatus, Role, ShipmentStatus
 from models.invoices import Invoice as InvoiceRow
 from models.locations import Location as LocationRow

@@ -1,5 +1,5 @@
 """Data shared by the ``test_plans_*``, ``test_notifications_*`` and ``test_graphql_plans``
-modules (no tests here): saved-card rows, plans made by ``billing.plans``, patients whose
+modules (no tests here): saved-card rows, plans made by ``billing.plans.rules``, patients whose
 contact details are encrypted with the API's cipher, and the state of a plan at a glance."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
-from api.settings import Settings
-from billing.patients import create_patient
-from billing.plan_quotes import PlanRules
-from billing.plans import create_payment_plan
+from billing.patients.rules import create_patient
+from billing.plans.quotes import PlanRules
+from billing.plans.rules import create_payment_plan
+from config.settings import Settings
 from models.enums import InstallmentStatus
 from models.locations import Location
 from models.patients import Patient
@@ -24,7 +24,7 @@ _serial = itertools.count(1)
 
 
 async def card_row(patient_id: int, *, stripe_id: str | None = None) -> PaymentMethod:
-    """A saved card as ``billing.payment_methods.save_card`` keeps it, for tests that never
+    """A saved card as ``billing.payments.saved_cards.save_card`` keeps it, for tests that never
     charge it (the scheduler's tests save real cards at the Stripe simulator)."""
     return await PaymentMethod.create(
         patient_id=patient_id,
@@ -64,7 +64,7 @@ async def contactable_patient(
     phone: str | None = "+1 312 555 0199",
     sms_consent: bool = True,
 ) -> Patient:
-    """A patient made by ``billing.patients.create_patient`` with the API's cipher, so the
+    """A patient made by ``billing.patients.rules.create_patient`` with the API's cipher, so the
     outbox can decrypt their address; the time zone is the location's."""
     patient = await create_patient(
         api_cipher(settings),

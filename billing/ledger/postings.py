@@ -1,0 +1,203 @@
+"""Posting ledger rows: the rules every posting must keep, and how rows are written.
+
+Figures and status follow from the rows (``billing.ledger.figures``). ``post_entries`` keeps
+these invariants on every invoice: ``insurance_pending >= 0``, ``paid >= 0``,
+``patient_responsibility >= 0`` and ``balance >= 0``. A posting that would leave a negative
+balance (an overpayment, or a write-off after payment) is diverted: a ``REFUND`` row without a
+``refund_id`` moves the excess off the invoice and a ``CreditEntry`` of kind ``OVERPAYMENT``
+adds it to the patient's credit balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from billing.errors import DomainError, ErrorCode
+from billing.ledger.figures import InvoiceFigures, LedgerFact, summarize
+from models.enums import CreditEntryKind, LedgerEntryKind
+from models.invoices import Invoice
+from models.ledger import LedgerEntry
+from models.patients import CreditEntry
+
+OVERPAYMENT_REASON = "Overpayment moved to the patient's credit balance"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """A ledger row to be inserted; the invoice and currency come from ``post_entries``."""
+
+    kind: LedgerEntryKind
+    amount_minor: int
+    payment_id: int | None = None
+    refund_id: int | None = None
+    actor_id: int | None = None
+    reason: str = ""
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostingPlan:
+    """What ``post_entries`` will write: the rows, and any excess moved to credit."""
+
+    postings: tuple[Posting, ...]
+    figures: InvoiceFigures
+    credit_minor: int = 0
+    credit_payment_id: int | None = None
+
+
+def plan_postings(
+    existing: Sequence[LedgerFact], new: Sequence[Posting], *, divert_overpayment: bool = True
+) -> PostingPlan:
+    """Check ``new`` against an invoice's ``existing`` rows and decide what to write.
+
+    Raises ``DomainError`` when a rule forbids the postings; never touches the database.
+    """
+    for index, posting in enumerate(new):
+        _check_amount(posting, f"entries.{index}.amount_minor")
+    if summarize(existing).voided and new:
+        raise DomainError(ErrorCode.INVOICE_NOT_PAYABLE, "The invoice is void.")
+    figures = summarize([*existing, *new])
+    if figures.insurance_pending < 0:
+        raise DomainError(
+            ErrorCode.INVALID_AMOUNT, "Insurance amounts exceed what is pending.", "amount_minor"
+        )
+    if figures.paid < 0:
+        raise DomainError(
+            ErrorCode.REFUND_EXCEEDS_PAYMENT, "Refunds exceed payments.", "amount_minor"
+        )
+    if figures.patient_responsibility < 0:
+        raise DomainError(
+            ErrorCode.INVALID_AMOUNT,
+            "The patient's responsibility would become negative.",
+            "amount_minor",
+        )
+    if figures.balance >= 0:
+        return PostingPlan(tuple(new), figures)
+    if not divert_overpayment:
+        raise DomainError(
+            ErrorCode.AMOUNT_EXCEEDS_BALANCE, "The amount exceeds the balance.", "amount_minor"
+        )
+    # patient_responsibility >= 0, so the excess is at most what the patient paid.
+    excess = -figures.balance
+    trigger = new[-1]
+    payment_id = next(
+        (p.payment_id for p in reversed(new) if p.kind is LedgerEntryKind.PAYMENT), None
+    )
+    to_credit = Posting(
+        LedgerEntryKind.REFUND,
+        excess,
+        payment_id=payment_id,
+        actor_id=trigger.actor_id,
+        reason=OVERPAYMENT_REASON,
+        dedupe_key=f"{trigger.dedupe_key}:to-credit" if trigger.dedupe_key else None,
+    )
+    postings = (*new, to_credit)
+    return PostingPlan(postings, summarize([*existing, *postings]), excess, payment_id)
+
+
+async def post_entries(
+    invoice: Invoice, postings: Sequence[Posting], *, divert_overpayment: bool = True
+) -> InvoiceFigures:
+    """Insert ``postings`` on ``invoice`` and refresh its cached summary columns.
+
+    Runs in one transaction (a savepoint when the caller already opened one) and locks the
+    invoice row, so postings to one invoice never interleave. A posting whose
+    ``dedupe_key`` is already booked is skipped, which makes a repeated call harmless.
+    Updates ``invoice``'s summary attributes in place and returns the new figures.
+    """
+    async with in_transaction():
+        locked = await Invoice.select_for_update().get(id=invoice.id)
+        existing = await LedgerEntry.filter(invoice_id=locked.id).all()
+        fresh = await _not_yet_booked(locked.id, postings)
+        plan = plan_postings(existing, fresh, divert_overpayment=divert_overpayment)
+        await LedgerEntry.bulk_create(
+            [
+                LedgerEntry(
+                    invoice_id=locked.id,
+                    kind=p.kind,
+                    amount_minor=p.amount_minor,
+                    currency=locked.currency,
+                    payment_id=p.payment_id,
+                    refund_id=p.refund_id,
+                    actor_id=p.actor_id,
+                    reason=p.reason,
+                    dedupe_key=p.dedupe_key,
+                )
+                for p in plan.postings
+            ]
+        )
+        if plan.credit_minor:
+            await CreditEntry.create(
+                patient_id=locked.patient_id,
+                kind=CreditEntryKind.OVERPAYMENT,
+                amount_minor=plan.credit_minor,
+                currency=locked.currency,
+                payment_id=plan.credit_payment_id,
+                invoice_id=locked.id,
+                memo=OVERPAYMENT_REASON,
+            )
+        figures = await recompute_invoice(locked.id)
+    _copy_summary(figures, invoice)
+    return figures
+
+
+async def recompute_invoice(invoice_id: int) -> InvoiceFigures:
+    """Rewrite an invoice's cached ``status`` and ``*_minor`` columns from all its rows."""
+    entries = await LedgerEntry.filter(invoice_id=invoice_id).all()
+    figures = summarize(entries)
+    await Invoice.filter(id=invoice_id).update(
+        status=figures.status,
+        total_minor=figures.total,
+        balance_minor=figures.balance,
+        insurance_pending_minor=figures.insurance_pending,
+        updated_at=now(),
+    )
+    return figures
+
+
+def _check_amount(posting: Posting, field_path: str) -> None:
+    amount = posting.amount_minor
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "Amounts are whole minor units.", field_path)
+    if posting.kind is LedgerEntryKind.VOID:
+        valid = amount == 0
+    elif posting.kind is LedgerEntryKind.ADJUSTMENT:
+        valid = amount != 0
+    else:
+        valid = amount > 0
+    if not valid:
+        raise DomainError(
+            ErrorCode.INVALID_AMOUNT, f"Invalid amount for a {posting.kind} entry.", field_path
+        )
+
+
+async def _not_yet_booked(invoice_id: int, postings: Sequence[Posting]) -> list[Posting]:
+    keys = [p.dedupe_key for p in postings if p.dedupe_key is not None]
+    booked: dict[str, int] = {}
+    if keys:
+        rows = await LedgerEntry.filter(dedupe_key__in=keys).values_list("dedupe_key", "invoice_id")
+        booked = {str(key): int(owner) for key, owner in rows}
+    fresh: list[Posting] = []
+    for posting in postings:
+        key = posting.dedupe_key
+        if key is None:
+            fresh.append(posting)
+            continue
+        owner = booked.get(key)
+        if owner is not None and owner != invoice_id:
+            raise DomainError(ErrorCode.CONFLICT, "The posting key belongs to another invoice.")
+        if owner is None:
+            booked[key] = invoice_id
+            fresh.append(posting)
+    return fresh
+
+
+def _copy_summary(figures: InvoiceFigures, invoice: Invoice) -> None:
+    invoice.status = figures.status
+    invoice.total_minor = figures.total
+    invoice.balance_minor = figures.balance
+    invoice.insurance_pending_minor = figures.insurance_pending

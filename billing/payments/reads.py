@@ -1,0 +1,116 @@
+"""Reading payments and saved cards for the API, a batch of ids per query.
+
+Like ``billing.invoices.reads``: light frozen records, and an ``Audience`` applied in SQL
+wherever rows are looked up by their own ids.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Q
+
+from billing.invoices.reads import Audience
+from models.enums import PaymentStatus
+from models.payments import Payment, PaymentAllocation, PaymentMethod
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    id: int
+    patient_id: int
+    status: PaymentStatus
+    amount_minor: int
+    currency: str
+    failure_message: str | None
+    created_at: datetime
+    credit_applied_minor: int
+    refunded_minor: int
+    disputed: bool
+    review_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentAllocationRecord:
+    payment_id: int
+    invoice_id: int
+    amount_minor: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMethodRecord:
+    id: int
+    patient_id: int
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    is_default: bool
+
+
+_PAYMENT_COLUMNS = tuple(PaymentRecord.__slots__)
+_METHOD_COLUMNS = tuple(PaymentMethodRecord.__slots__)
+
+
+async def payments_by_id(audience: Audience, ids: Iterable[int]) -> dict[int, PaymentRecord]:
+    """The payments among ``ids`` that the audience may see, by id; others are left out."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await Payment.filter(audience.restrict(Q(id__in=wanted))).values(*_PAYMENT_COLUMNS)
+    return {payment.id: payment for payment in map(_payment_record, rows)}
+
+
+async def payments_by_invoice(invoice_ids: Sequence[int]) -> dict[int, list[PaymentRecord]]:
+    """Each invoice's payments, newest first: every payment with an allocation on it,
+    failed and canceled ones too (their status says so)."""
+    rows = (
+        await PaymentAllocation.filter(invoice_id__in=sorted(set(invoice_ids)))
+        .order_by("invoice_id", "-payment__created_at", "-payment_id")
+        .values(
+            "invoice_id",
+            **{column: f"payment__{column}" for column in _PAYMENT_COLUMNS},
+        )
+    )
+    grouped: dict[int, list[PaymentRecord]] = defaultdict(list)
+    for row in rows:
+        invoice_id = row.pop("invoice_id")
+        grouped[invoice_id].append(_payment_record(row))
+    return grouped
+
+
+async def allocations_by_payment(
+    payment_ids: Sequence[int],
+) -> dict[int, list[PaymentAllocationRecord]]:
+    """How each payment is spread over invoices, in invoice order."""
+    rows = (
+        await PaymentAllocation.filter(payment_id__in=sorted(set(payment_ids)))
+        .order_by("payment_id", "invoice_id")
+        .values("payment_id", "invoice_id", "amount_minor", currency="payment__currency")
+    )
+    grouped: dict[int, list[PaymentAllocationRecord]] = defaultdict(list)
+    for row in rows:
+        grouped[row["payment_id"]].append(PaymentAllocationRecord(**row))
+    return grouped
+
+
+async def payment_methods_by_id(
+    audience: Audience, ids: Iterable[int]
+) -> dict[int, PaymentMethodRecord]:
+    """The saved cards among ``ids`` that the audience may see and that are still
+    attached, by id; others are left out."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    condition = audience.restrict(Q(id__in=wanted, detached_at__isnull=True))
+    rows = await PaymentMethod.filter(condition).values(*_METHOD_COLUMNS)
+    return {method.id: method for method in (PaymentMethodRecord(**row) for row in rows)}
+
+
+def _payment_record(row: dict[str, Any]) -> PaymentRecord:
+    return PaymentRecord(**{**row, "status": PaymentStatus(row["status"])})

@@ -1,0 +1,51 @@
+"""Reading payment plans for the API: a patient's own, a page of everyone's for staff, and
+the installments of a batch of plans in one query.
+
+Like ``billing.invoices.reads``, who may see a plan is decided by an ``Audience`` in SQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from tortoise.expressions import Q
+
+from billing.invoices.reads import Audience
+from models.enums import PaymentPlanStatus
+from models.plans import Installment, PaymentPlan
+
+
+async def patient_plans(patient_id: int) -> list[PaymentPlan]:
+    """The patient's plans, newest first."""
+    return await PaymentPlan.filter(patient_id=patient_id).order_by("-created_at", "-id")
+
+
+async def plans_page(
+    statuses: Sequence[PaymentPlanStatus], offset: int, limit: int
+) -> list[PaymentPlan]:
+    """Every patient's plans (staff), newest first, of ``statuses`` (any when empty)."""
+    query = PaymentPlan.all()
+    if statuses:
+        query = query.filter(status__in=list(statuses))
+    return await query.order_by("-created_at", "-id").offset(offset).limit(limit)
+
+
+async def plans_by_id(audience: Audience, ids: Iterable[int]) -> dict[int, PaymentPlan]:
+    """The plans among ``ids`` that the audience may see, by id; others are left out."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await PaymentPlan.filter(audience.restrict(Q(id__in=wanted)))
+    return {row.id: row for row in rows}
+
+
+async def installments_by_plan(plan_ids: Sequence[int]) -> dict[int, list[Installment]]:
+    """Each plan's installments, in order."""
+    rows = await Installment.filter(plan_id__in=sorted(set(plan_ids))).order_by(
+        "plan_id", "sequence"
+    )
+    grouped: dict[int, list[Installment]] = defaultdict(list)
+    for row in rows:
+        grouped[row.plan_id].append(row)
+    return grouped
