@@ -17,6 +17,7 @@ from decimal import ROUND_CEILING, Decimal
 from billing.errors import DomainError, ErrorCode
 from billing.invoices.reads import patient_today
 from billing.money import CURRENCY_EXPONENTS, to_decimal, to_minor
+from billing.payments.card import MIN_CARD_CHARGE_MINOR
 from models.enums import InvoiceStatus
 from models.invoices import Invoice
 from models.plans import PaymentPlanInvoice
@@ -127,9 +128,6 @@ def quote_amounts(
 
 def smallest_card_charge(currency: str) -> int:
     """Stripe's smallest charge in ``currency``, in minor units."""
-    # Imported here: card_payments imports the payment hooks, which import the plans.
-    from billing.payments.card import MIN_CARD_CHARGE_MINOR
-
     return MIN_CARD_CHARGE_MINOR.get(currency, 50)
 
 
