@@ -23,13 +23,13 @@ import pytest
 from starlette.applications import Starlette
 
 from api.app import build_app
+from billing.payments import use_cases as payments
 from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import PaymentStatus
 from models.invoices import Invoice
 from models.patients import Patient
 from models.payments import Payment, PaymentMethod
-from schema.payments.mutations import START_SAVING_CARD_ACTION
 from stripe_simulator import SimulatorConfig, build_simulator_app
 from stripe_simulator.store import SimulatorState
 from tests.factories.invoices import PatientCaller, global_id, invoice, location, patient_caller
@@ -73,7 +73,7 @@ async def _card_setup_half_done(caller: PatientCaller) -> bool:
     return (
         bool(patient.stripe_customer_id)
         or await PaymentMethod.exists(patient_id=caller.patient_id)
-        or await AuditEvent.exists(action=START_SAVING_CARD_ACTION, outcome="SUCCESS")
+        or await AuditEvent.exists(action=payments.START_SAVING_CARD.name, outcome="SUCCESS")
     )
 
 
@@ -203,4 +203,7 @@ async def test_a_lost_answer_is_provider_unavailable_and_the_retry_reuses_stripe
     [customer_id] = slow_stripe.simulator.customers
     assert retried["customerId"] == customer_id
     assert (await Patient.get(id=ada.patient_id)).stripe_customer_id == customer_id
-    assert await AuditEvent.filter(action=START_SAVING_CARD_ACTION, outcome="SUCCESS").count() == 1
+    assert (
+        await AuditEvent.filter(action=payments.START_SAVING_CARD.name, outcome="SUCCESS").count()
+        == 1
+    )

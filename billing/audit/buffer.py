@@ -24,6 +24,16 @@ class AuditSubject(AuditTarget, total=False):
 
 
 @dataclass(frozen=True, slots=True)
+class AuditedAction:
+    """An action a use case puts on the access log: its name (``payment.started``) and the
+    type of resource it acts on. The use case records its success; the API records a
+    refused attempt under the same action (``AuditBuffer.record_refusal``)."""
+
+    name: str
+    resource_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class AuditActor:
     """The who and where of a request, stamped on every record it writes."""
 
@@ -45,16 +55,48 @@ class AuditBuffer:
         self._key = key
         self._records: list[AuditRecord] = []
         self._reads: dict[tuple[str, int | None], list[str]] = {}
+        self._failed_actions: set[str] = set()
 
     def record(self, action: str, outcome: AuditOutcome, **subject: Unpack[AuditSubject]) -> None:
         """Buffer a record, written when the request's operation ends."""
+        if outcome is AuditOutcome.FAILURE:
+            self._failed_actions.add(action)
         self._records.append(self.make_record(action, outcome, **subject))
 
     def record_failure(
         self, action: str, error: DomainError, **target: Unpack[AuditTarget]
     ) -> None:
-        """Buffer a refused attempt at ``action``, its error code as the reference."""
-        self.record(action, AuditOutcome.FAILURE, reference=error.code.value, **target)
+        """Buffer a refused attempt at ``action``, its error code as the reference, unless
+        the attempt is on record already (a domain rule may record it in more detail)."""
+        if action not in self._failed_actions:
+            self.record(action, AuditOutcome.FAILURE, reference=error.code.value, **target)
+
+    def record_refusal(
+        self, action: AuditedAction, error: DomainError, *, patient_id: int | None
+    ) -> None:
+        """Buffer the refused attempt at ``action`` that ``error`` ended."""
+        self.record_failure(
+            action.name, error, resource_type=action.resource_type, patient_id=patient_id
+        )
+
+    async def record_success(
+        self,
+        action: AuditedAction,
+        *,
+        resource_id: int | str = "",
+        patient_id: int | None = None,
+        reference: str = "",
+    ) -> None:
+        """Append the record of ``action``'s success at once. Call it inside the transaction
+        of the change it records, so the change and its record commit together or not at all."""
+        await self.write_now(
+            action.name,
+            AuditOutcome.SUCCESS,
+            resource_type=action.resource_type,
+            resource_id=str(resource_id),
+            patient_id=patient_id,
+            reference=reference,
+        )
 
     async def write_now(
         self, action: str, outcome: AuditOutcome, **subject: Unpack[AuditSubject]

@@ -7,23 +7,15 @@ from typing import Any
 
 import strawberry
 from strawberry import Info
-from tortoise.transactions import in_transaction
 
-from auth import login as sign_in
-from auth import sessions
-from auth.enrollment import activate_patient_account
+from auth import use_cases
 from auth.scopes import Scope
-from auth.totp import confirm_totp_enrollment, start_totp_enrollment
-from billing.errors import DomainError
+from auth.sign_in_audit import ACTIVATE, ENROLL, ENROLL_START, LOGIN, LOGOUT, MFA, REFRESH
 from billing.patients.rules import read_patient_profile
-from models.enums import AuditOutcome
 from models.users import User as UserRow
-from schema.accounts import sign_in_audit
-from schema.accounts.mfa_secret import mfa_secret_decrypter, mfa_secret_encrypter
-from schema.accounts.sign_in_audit import SignInAudit
 from schema.accounts.types import Session, User
 from schema.common import fields
-from schema.common.errors import ExpectedError, Payload, RequestErrorCode, UserError
+from schema.common.errors import ExpectedError, Payload, RequestErrorCode
 from schema.common.permissions import AllowAnyone, requires
 from schema.context import GraphQLContext
 from schema.patients.cipher import phi_cipher
@@ -101,137 +93,102 @@ class ConfirmTotpEnrollmentPayload(Payload):
 @strawberry.type
 class AccountMutation:
     @fields.mutation(
-        description="Sign in with email and password.", permission_classes=[AllowAnyone]
+        description="Sign in with email and password.",
+        permission_classes=[AllowAnyone],
+        audit=LOGIN,
     )
     async def login(
         self, info: Info[GraphQLContext, Any], email: str, password: str
     ) -> LoginPayload:
-        audit = SignInAudit(info.context, sign_in_audit.LOGIN)
-        try:
-            result = await sign_in.login(email, password, now=_now(), on_failure=audit.on_failure)
-        except DomainError as error:
-            audit.failed(error)
-            return LoginPayload(errors=[UserError.from_domain_error(error)])
-        if result.session is None:
-            # The password passed; the session waits for the second factor.
-            await audit.succeeded(result.user_id, reference="mfa_required", as_actor=False)
-            return LoginPayload(mfa_required=True, mfa_ticket=result.mfa_ticket)
-        session = result.session
-        await audit.succeeded(session.user_id, reference=session.scope.value, as_actor=True)
-        return LoginPayload(session=Session.from_issued(session))
+        signed_in = await use_cases.login(info.context.audit, email, password, now=_now())
+        if signed_in.session is None:
+            return LoginPayload(mfa_required=True, mfa_ticket=signed_in.mfa_ticket)
+        return LoginPayload(session=Session.from_issued(signed_in.session))
 
     @fields.mutation(
         description="Finish signing in with a one-time code or recovery code.",
         permission_classes=[AllowAnyone],
+        audit=MFA,
     )
     async def verify_mfa(
         self, info: Info[GraphQLContext, Any], ticket: str, code: str
     ) -> VerifyMfaPayload:
         context = info.context
-        audit = SignInAudit(context, sign_in_audit.MFA)
-        try:
-            verified = await sign_in.verify_mfa(
-                ticket,
-                code,
-                decrypt=mfa_secret_decrypter(context),
-                secret_key=context.settings.secret_key.reveal(),
-                now=_now(),
-                on_failure=audit.on_failure,
-            )
-        except DomainError as error:
-            audit.failed(error)
-            return VerifyMfaPayload(errors=[UserError.from_domain_error(error)])
-        session = verified.session
-        await audit.succeeded(session.user_id, reference=verified.factor.value, as_actor=True)
+        session = await use_cases.verify_mfa(
+            context.audit,
+            ticket,
+            code,
+            cipher=phi_cipher(context),
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
+        )
         return VerifyMfaPayload(session=Session.from_issued(session))
 
     @fields.mutation(
         description="Exchange a refresh token for a new session.",
         permission_classes=[AllowAnyone],
+        audit=REFRESH,
     )
     async def refresh_session(
         self, info: Info[GraphQLContext, Any], refresh_token: str
     ) -> RefreshSessionPayload:
         context = info.context
-        audit = SignInAudit(context, sign_in_audit.REFRESH)
-        try:
-            session = await sessions.refresh_session(
-                refresh_token, now=_now(), idle_minutes=context.settings.session_idle_minutes
-            )
-        except DomainError as error:
-            audit.failed(error)
-            return RefreshSessionPayload(errors=[UserError.from_domain_error(error)])
-        await audit.succeeded(session.user_id, as_actor=True)
+        session = await use_cases.refresh_session(
+            context.audit,
+            refresh_token,
+            now=_now(),
+            idle_minutes=context.settings.session_idle_minutes,
+        )
         return RefreshSessionPayload(session=Session.from_issued(session))
 
     @fields.mutation(
         description="End the caller's session.",
         permission_classes=[requires(Scope.ACCOUNT_SELF)],
+        audit=LOGOUT,
     )
     async def logout(self, info: Info[GraphQLContext, Any]) -> LogoutPayload:
         context = info.context
         user_id, session_id = _signed_in(context)
-        async with in_transaction():
-            await sessions.logout(session_id, now=_now())
-            await context.audit.write_now(
-                sign_in_audit.LOGOUT,
-                AuditOutcome.SUCCESS,
-                resource_type=sign_in_audit.USER,
-                resource_id=str(user_id),
-            )
+        await use_cases.logout(context.audit, user_id, session_id, now=_now())
         return LogoutPayload(ok=True)
 
     @fields.mutation(
         description="Create a patient's account from an enrollment code.",
         permission_classes=[AllowAnyone],
+        audit=ACTIVATE,
     )
     async def activate_patient_account(
         self, info: Info[GraphQLContext, Any], input: ActivatePatientAccountInput
     ) -> ActivatePatientAccountPayload:
         context = info.context
         cipher = phi_cipher(context)
-        failure: DomainError | None = None
-        # One transaction for the account and its record. A refused attempt is caught inside
-        # it, so the failure counts the domain keeps (the rate limit) are committed.
-        async with in_transaction():
-            try:
-                account = await activate_patient_account(
-                    input.enrollment_code,
-                    input.date_of_birth,
-                    input.email,
-                    input.password,
-                    read_date_of_birth=lambda row: read_patient_profile(cipher, row).date_of_birth,
-                    client_key=context.client_ip,
-                    secret_key=context.settings.secret_key.reveal(),
-                    now=_now(),
-                )
-            except DomainError as error:
-                failure = error
-            else:
-                await context.audit.write_now(
-                    sign_in_audit.ACTIVATE,
-                    AuditOutcome.SUCCESS,
-                    resource_type=sign_in_audit.USER,
-                    resource_id=str(account.user_id),
-                    patient_id=account.patient_id,
-                )
-        if failure is not None:
-            SignInAudit(context, sign_in_audit.ACTIVATE).failed(failure)
-            return ActivatePatientAccountPayload(errors=[UserError.from_domain_error(failure)])
-        user = await UserRow.get(id=account.user_id)
+        user = await use_cases.activate_patient_account(
+            context.audit,
+            use_cases.Activation(
+                enrollment_code=input.enrollment_code,
+                date_of_birth=input.date_of_birth,
+                email=input.email,
+                password=input.password,
+            ),
+            read_date_of_birth=lambda row: read_patient_profile(cipher, row).date_of_birth,
+            client_key=context.client_ip,
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
+        )
         return ActivatePatientAccountPayload(user=User.from_model(user))
 
     @fields.mutation(
         description="Begin setting up an authenticator app for the caller.",
         permission_classes=[requires(Scope.MFA_ENROLL)],
+        audit=ENROLL_START,
     )
     async def start_totp_enrollment(
         self, info: Info[GraphQLContext, Any]
     ) -> StartTotpEnrollmentPayload:
         context = info.context
-        user = await _viewer_row(context)
-        enrollment = await start_totp_enrollment(user, encrypt=mfa_secret_encrypter(context))
-        await SignInAudit(context, sign_in_audit.ENROLL_START).succeeded(user.id, as_actor=False)
+        enrollment = await use_cases.start_totp_enrollment(
+            context.audit, await _viewer_row(context), cipher=phi_cipher(context)
+        )
         return StartTotpEnrollmentPayload(
             secret=enrollment.secret,
             provisioning_uri=enrollment.provisioning_uri,
@@ -241,31 +198,21 @@ class AccountMutation:
     @fields.mutation(
         description="Confirm the authenticator with a code it shows.",
         permission_classes=[requires(Scope.MFA_ENROLL)],
+        audit=ENROLL,
     )
     async def confirm_totp_enrollment(
         self, info: Info[GraphQLContext, Any], code: str
     ) -> ConfirmTotpEnrollmentPayload:
         context = info.context
-        user = await _viewer_row(context)
-        try:
-            async with in_transaction():
-                codes = await confirm_totp_enrollment(
-                    user,
-                    code,
-                    decrypt=mfa_secret_decrypter(context),
-                    secret_key=context.settings.secret_key.reveal(),
-                    current_session_id=context.viewer.session_id,
-                    now=_now(),
-                )
-                await context.audit.write_now(
-                    sign_in_audit.ENROLL,
-                    AuditOutcome.SUCCESS,
-                    resource_type=sign_in_audit.USER,
-                    resource_id=str(user.id),
-                )
-        except DomainError as error:
-            SignInAudit(context, sign_in_audit.ENROLL).failed(error)
-            return ConfirmTotpEnrollmentPayload(errors=[UserError.from_domain_error(error)])
+        codes = await use_cases.confirm_totp_enrollment(
+            context.audit,
+            await _viewer_row(context),
+            code,
+            cipher=phi_cipher(context),
+            secret_key=context.settings.secret_key.reveal(),
+            current_session_id=context.viewer.session_id,
+            now=_now(),
+        )
         return ConfirmTotpEnrollmentPayload(recovery_codes=codes)
 
 

@@ -13,6 +13,9 @@ from typing import Any, Protocol, TypeVar, cast, overload
 
 import strawberry
 
+from billing.audit.buffer import AuditedAction
+from schema.common.payload_errors import DomainErrorsInPayload
+
 T = TypeVar("T")
 
 
@@ -29,6 +32,16 @@ def field(*, description: str, **options: Any) -> ResolverDecorator:
     return cast(ResolverDecorator, strawberry.field(description=description, **options))
 
 
-def mutation(*, description: str, **options: Any) -> ResolverDecorator:
-    """``@strawberry.mutation`` with a description; ``options`` go to Strawberry unchanged."""
-    return cast(ResolverDecorator, strawberry.mutation(description=description, **options))
+def mutation(*, description: str, audit: AuditedAction, **options: Any) -> ResolverDecorator:
+    """``@strawberry.mutation`` with a description and the action it puts on the access log.
+
+    A ``DomainError`` raised in the resolver becomes the payload's ``errors`` and a refused
+    attempt at ``audit`` on the access log (``DomainErrorsInPayload``); the resolver itself
+    only decodes its input, calls one use case and maps the result. Other ``options`` go to
+    Strawberry unchanged.
+    """
+    extensions = [DomainErrorsInPayload(audit), *options.pop("extensions", [])]
+    return cast(
+        ResolverDecorator,
+        strawberry.mutation(description=description, extensions=extensions, **options),
+    )

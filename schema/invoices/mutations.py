@@ -8,34 +8,26 @@ from typing import Any
 
 import strawberry
 from strawberry import Info, relay
-from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
 from billing.errors import DomainError, ErrorCode
-from billing.invoices.reorders import reorder_items
-from billing.invoices.rules import (
-    NewInsurance,
-    NewInvoiceLine,
-    adjust_invoice,
-    create_invoice,
-    invoice_currency,
-    record_insurance_decision,
+from billing.invoices import use_cases
+from billing.invoices.rules import NewInsurance, NewInvoiceLine
+from billing.invoices.use_cases import (
+    ADJUST_INVOICE,
+    CREATE_INVOICE,
+    RECORD_INSURANCE_DECISION,
+    REORDER_ITEMS,
+    RESOURCE_TYPE,
+    InvoiceDraft,
 )
 from billing.money import normalize_currency, to_minor
-from models.enums import AuditOutcome
-from models.invoices import Invoice as InvoiceRow
 from schema.common import fields
-from schema.common.errors import Payload, UserError
+from schema.common.errors import Payload
+from schema.common.ids import row_id
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
-from schema.invoices.inputs import row_id
 from schema.invoices.types import Invoice
-
-RESOURCE_TYPE = "Invoice"
-CREATE_ACTION = "invoice.create"
-INSURANCE_DECISION_ACTION = "invoice.insurance_decision"
-ADJUST_ACTION = "invoice.adjust"
-REORDER_ACTION = "invoice.reorder"
 
 
 @strawberry.input(description="One item of a new invoice.")
@@ -127,6 +119,7 @@ class InvoiceMutation:
             "as a new open invoice at today's catalog prices."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=REORDER_ITEMS,
     )
     async def reorder_items(
         self,
@@ -135,50 +128,39 @@ class InvoiceMutation:
         line_ids: list[relay.GlobalID] | None = None,
     ) -> ReorderItemsPayload:
         context = info.context
-        try:
-            patient_id = context.viewer.patient_id
-            original_id = row_id(invoice_id, RESOURCE_TYPE, "invoice_id")
-            if patient_id is None:  # Only a patient holds BILLING_OWN_PAY; no invoice is theirs.
-                raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoice_id")
-            chosen = None
-            if line_ids is not None:
-                chosen = [
-                    row_id(line_id, "InvoiceLine", f"line_ids.{index}")
-                    for index, line_id in enumerate(line_ids)
-                ]
-            async with in_transaction():
-                row = await reorder_items(patient_id, original_id, chosen)
-                await _audit_success(context, REORDER_ACTION, row, reference=str(original_id))
-        except DomainError as error:
-            _audit_failure(context, REORDER_ACTION, error)
-            return ReorderItemsPayload(errors=[UserError.from_domain_error(error)])
+        original_id = row_id(invoice_id, RESOURCE_TYPE, "invoice_id")
+        patient_id = context.viewer.patient_id
+        if patient_id is None:  # Only a patient holds BILLING_OWN_PAY; no invoice is theirs.
+            raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoice_id")
+        chosen = None
+        if line_ids is not None:
+            chosen = [
+                row_id(line_id, "InvoiceLine", f"line_ids.{index}")
+                for index, line_id in enumerate(line_ids)
+            ]
+        row = await use_cases.reorder_items(context.audit, patient_id, original_id, chosen)
         return ReorderItemsPayload(invoice=Invoice.from_model(row))
 
     @fields.mutation(
         description="Issue an invoice, with its lines and any expected insurance. Staff only.",
         permission_classes=[requires(Scope.INVOICES_WRITE)],
+        audit=CREATE_INVOICE,
     )
     async def create_invoice(
         self, info: Info[GraphQLContext, Any], input: CreateInvoiceInput
     ) -> CreateInvoicePayload:
-        context = info.context
-        try:
-            currency = normalize_currency(input.currency)
-            async with in_transaction():
-                row = await create_invoice(
-                    row_id(input.patient_id, "Patient", "patient_id"),
-                    row_id(input.location_id, "Location", "location_id"),
-                    input.provider_name,
-                    input.service_date,
-                    input.due_at,
-                    currency,
-                    _new_lines(input.lines, currency),
-                    _new_insurance(input.insurance, currency),
-                )
-                await _audit_success(context, CREATE_ACTION, row)
-        except DomainError as error:
-            _audit_failure(context, CREATE_ACTION, error)
-            return CreateInvoicePayload(errors=[UserError.from_domain_error(error)])
+        currency = normalize_currency(input.currency)
+        draft = InvoiceDraft(
+            patient_id=row_id(input.patient_id, "Patient", "patient_id"),
+            location_id=row_id(input.location_id, "Location", "location_id"),
+            provider_name=input.provider_name,
+            service_date=input.service_date,
+            due_at=input.due_at,
+            currency=currency,
+            lines=_new_lines(input.lines, currency),
+            insurance=_new_insurance(input.insurance, currency),
+        )
+        row = await use_cases.create_invoice(info.context.audit, draft)
         return CreateInvoicePayload(invoice=Invoice.from_model(row))
 
     @fields.mutation(
@@ -187,24 +169,17 @@ class InvoiceMutation:
             "part becomes the patient's to pay. Staff only."
         ),
         permission_classes=[requires(Scope.INVOICES_WRITE)],
+        audit=RECORD_INSURANCE_DECISION,
     )
     async def record_insurance_decision(
         self, info: Info[GraphQLContext, Any], input: InsuranceDecisionInput
     ) -> RecordInsuranceDecisionPayload:
-        context = info.context
-        try:
-            invoice_id = row_id(input.invoice_id, RESOURCE_TYPE, "invoice_id")
-            currency = await invoice_currency(invoice_id)
-            paid = to_minor(input.paid_amount, currency, "paid_minor")
-            denied = to_minor(input.denied_amount, currency, "denied_minor")
-            async with in_transaction():
-                row = await record_insurance_decision(
-                    invoice_id, paid, denied, actor_id=context.viewer.user_id
-                )
-                await _audit_success(context, INSURANCE_DECISION_ACTION, row)
-        except DomainError as error:
-            _audit_failure(context, INSURANCE_DECISION_ACTION, error)
-            return RecordInsuranceDecisionPayload(errors=[UserError.from_domain_error(error)])
+        row = await use_cases.record_insurance_decision(
+            info.context.audit,
+            row_id(input.invoice_id, RESOURCE_TYPE, "invoice_id"),
+            input.paid_amount,
+            input.denied_amount,
+        )
         return RecordInsuranceDecisionPayload(invoice=Invoice.from_model(row))
 
     @fields.mutation(
@@ -213,22 +188,17 @@ class InvoiceMutation:
             "nothing already booked changes. Staff only."
         ),
         permission_classes=[requires(Scope.ADJUSTMENTS_WRITE)],
+        audit=ADJUST_INVOICE,
     )
     async def adjust_invoice(
         self, info: Info[GraphQLContext, Any], input: AdjustInvoiceInput
     ) -> AdjustInvoicePayload:
-        context = info.context
-        try:
-            invoice_id = row_id(input.invoice_id, RESOURCE_TYPE, "invoice_id")
-            amount = to_minor(input.amount, await invoice_currency(invoice_id), "amount_minor")
-            async with in_transaction():
-                row = await adjust_invoice(
-                    invoice_id, amount, input.reason, actor_id=context.viewer.user_id
-                )
-                await _audit_success(context, ADJUST_ACTION, row)
-        except DomainError as error:
-            _audit_failure(context, ADJUST_ACTION, error)
-            return AdjustInvoicePayload(errors=[UserError.from_domain_error(error)])
+        row = await use_cases.adjust_invoice(
+            info.context.audit,
+            row_id(input.invoice_id, RESOURCE_TYPE, "invoice_id"),
+            input.amount,
+            input.reason,
+        )
         return AdjustInvoicePayload(invoice=Invoice.from_model(row))
 
 
@@ -251,21 +221,3 @@ def _new_insurance(insurance: InsuranceInput | None, currency: str) -> NewInsura
         return None
     covered = to_minor(insurance.covered_amount, currency, "insurance.covered_minor")
     return NewInsurance(payer_name=insurance.payer_name, covered_minor=covered)
-
-
-async def _audit_success(
-    context: GraphQLContext, action: str, row: InvoiceRow, *, reference: str = ""
-) -> None:
-    # Inside the change's transaction: the change and its record commit together.
-    await context.audit.write_now(
-        action,
-        AuditOutcome.SUCCESS,
-        resource_type=RESOURCE_TYPE,
-        resource_id=str(row.id),
-        patient_id=row.patient_id,
-        reference=reference,
-    )
-
-
-def _audit_failure(context: GraphQLContext, action: str, error: DomainError) -> None:
-    context.audit.record_failure(action, error, resource_type=RESOURCE_TYPE)

@@ -6,19 +6,15 @@ from typing import Any
 
 import strawberry
 from strawberry import Info
-from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError
-from billing.locations.rules import create_location
-from models.enums import AuditOutcome
+from billing.locations import use_cases
+from billing.locations.use_cases import CREATE_LOCATION
 from schema.common import fields
-from schema.common.errors import Payload, UserError
+from schema.common.errors import Payload
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
 from schema.locations.types import Location
-
-CREATE_ACTION = "location.create"
 
 
 @strawberry.input(description="A new location.")
@@ -40,21 +36,12 @@ class LocationMutation:
     @fields.mutation(
         description="Add a location. Admins only.",
         permission_classes=[requires(Scope.LOCATIONS_WRITE)],
+        audit=CREATE_LOCATION,
     )
     async def create_location(
         self, info: Info[GraphQLContext, Any], input: CreateLocationInput
     ) -> CreateLocationPayload:
-        audit = info.context.audit
-        try:
-            async with in_transaction():
-                row = await create_location(input.name, input.timezone, input.address)
-                await audit.write_now(
-                    CREATE_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type="Location",
-                    resource_id=str(row.id),
-                )
-        except DomainError as error:
-            audit.record_failure(CREATE_ACTION, error)
-            return CreateLocationPayload(errors=[UserError.from_domain_error(error)])
+        row = await use_cases.create_location(
+            info.context.audit, input.name, input.timezone, input.address
+        )
         return CreateLocationPayload(location=Location.from_model(row))

@@ -6,19 +6,15 @@ from typing import Any
 
 import strawberry
 from strawberry import Info
-from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError
-from billing.notifications.outbox import choose_channels
-from models.enums import AuditOutcome
+from billing.notifications import use_cases
+from billing.notifications.use_cases import SET_REMINDER_CHANNELS
 from models.notifications import NotificationChannel
 from schema.common import fields
-from schema.common.errors import Payload, UserError
+from schema.common.errors import Payload
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
-
-CHANNELS_ACTION = "notifications.channels_chosen"
 
 
 @strawberry.type(description="The result of setReminderChannels.")
@@ -43,6 +39,7 @@ class NotificationMutation:
             "patient; a channel left null stays as it is."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=SET_REMINDER_CHANNELS,
     )
     async def set_reminder_channels(
         self,
@@ -59,20 +56,9 @@ class NotificationMutation:
             )
             if wanted is not None
         }
-        try:
-            patient_id = context.own_patient_id("Only patients receive reminders.")
-            async with in_transaction():
-                off = await choose_channels(patient_id, choices)
-                await context.audit.write_now(
-                    CHANNELS_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type="Patient",
-                    resource_id=str(patient_id),
-                    patient_id=patient_id,
-                )
-        except DomainError as error:
-            context.audit.record_failure(CHANNELS_ACTION, error, resource_type="Patient")
-            return SetReminderChannelsPayload(errors=[UserError.from_domain_error(error)])
+        off = await use_cases.set_reminder_channels(
+            context.audit, context.own_patient_id("Only patients receive reminders."), choices
+        )
         return SetReminderChannelsPayload(
             email=NotificationChannel.EMAIL not in off, sms=NotificationChannel.SMS not in off
         )

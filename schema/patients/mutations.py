@@ -7,22 +7,17 @@ from typing import Any
 
 import strawberry
 from strawberry import Info, relay
-from tortoise.transactions import in_transaction
 
-from auth.enrollment import issue_enrollment_code
+from auth import use_cases
 from auth.scopes import Scope
-from billing.errors import DomainError
-from billing.patients.rules import create_patient
-from models.enums import AuditOutcome
+from auth.use_cases import REGISTER_PATIENT, NewPatient
 from schema.common import fields
-from schema.common.errors import Payload, UserError
+from schema.common.errors import Payload
+from schema.common.ids import row_id
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
-from schema.locations.types import location_pk
 from schema.patients.cipher import phi_cipher
-from schema.patients.types import RESOURCE_TYPE, Patient
-
-CREATE_ACTION = "patient.create"
+from schema.patients.types import Patient
 
 
 @strawberry.input(description="A new patient. Staff only.")
@@ -55,38 +50,30 @@ class PatientMutation:
     @fields.mutation(
         description="Register a patient and issue an enrollment code. Staff only.",
         permission_classes=[requires(Scope.PATIENTS_WRITE)],
+        audit=REGISTER_PATIENT,
     )
     async def create_patient(
         self, info: Info[GraphQLContext, Any], input: CreatePatientInput
     ) -> CreatePatientPayload:
         context = info.context
-        try:
-            location_id = None if input.location_id is None else location_pk(input.location_id)
-            async with in_transaction():
-                row = await create_patient(
-                    phi_cipher(context),
-                    input.first_name,
-                    input.last_name,
-                    input.date_of_birth,
-                    input.email,
-                    input.phone,
-                    location_id,
-                )
-                enrollment = await issue_enrollment_code(
-                    row.id,
-                    secret_key=context.settings.secret_key.reveal(),
-                    now=datetime.datetime.now(datetime.UTC),
-                )
-                await context.audit.write_now(
-                    CREATE_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type=RESOURCE_TYPE,
-                    resource_id=str(row.id),
-                    patient_id=row.id,
-                )
-        except DomainError as error:
-            context.audit.record_failure(CREATE_ACTION, error)
-            return CreatePatientPayload(errors=[UserError.from_domain_error(error)])
+        location_id = None
+        if input.location_id is not None:
+            location_id = row_id(input.location_id, "Location", "location_id")
+        registered = await use_cases.register_patient(
+            context.audit,
+            NewPatient(
+                first_name=input.first_name,
+                last_name=input.last_name,
+                date_of_birth=input.date_of_birth,
+                email=input.email,
+                phone=input.phone,
+                location_id=location_id,
+            ),
+            cipher=phi_cipher(context),
+            secret_key=context.settings.secret_key.reveal(),
+            now=datetime.datetime.now(datetime.UTC),
+        )
         return CreatePatientPayload(
-            patient=Patient.from_model(row), enrollment_code=enrollment.code
+            patient=Patient.from_model(registered.patient),
+            enrollment_code=registered.enrollment_code,
         )

@@ -8,34 +8,25 @@ from typing import Any
 
 import strawberry
 from strawberry import Info, relay
-from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError, ErrorCode
-from billing.gateways.stripe import StripeGateway, stripe_gateway
-from billing.invoices.rules import invoice_currency, own_invoice_currencies
-from billing.money import to_minor
-from billing.payments.card import AllocationRequest, open_card_payment, request_payment_intent
-from billing.payments.offline import record_offline_payment
-from billing.payments.refunds import open_refund, payment_currency, payment_patient, send_refund
-from billing.payments.saved_cards import mark_detached, remove_saved_card, start_saving_card
-from billing.plans.installment_outcomes import retry_failed_installments
-from models.enums import AuditOutcome, PaymentChannel
+from billing.gateways.stripe import stripe_gateway
+from billing.payments import use_cases
+from billing.payments.use_cases import (
+    PAY_INVOICES,
+    RECORD_OFFLINE_PAYMENT,
+    REFUND_PAYMENT,
+    REMOVE_PAYMENT_METHOD,
+    START_SAVING_CARD,
+    AllocationOrder,
+)
+from models.enums import PaymentChannel
 from schema.common import fields
-from schema.common.errors import Payload, UserError
+from schema.common.errors import Payload
+from schema.common.ids import row_id
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
-from schema.invoices.inputs import row_id
 from schema.payments.types import Payment, Refund
-
-RESOURCE_TYPE = "Payment"
-PAY_INVOICES_ACTION = "payment.started"
-REFUND_RESOURCE = "Refund"
-REFUND_ACTION = "refund.requested"
-OFFLINE_PAYMENT_ACTION = "payment.offline"
-PAYMENT_METHOD_RESOURCE = "PaymentMethod"
-START_SAVING_CARD_ACTION = "payment_method.setup_started"
-REMOVE_PAYMENT_METHOD_ACTION = "payment_method.removed"
 
 
 @strawberry.input(description="How much of a payment goes to one invoice.")
@@ -137,66 +128,44 @@ class PaymentMutation:
             "clientSecret with Stripe; invoices are paid when Stripe reports success."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=PAY_INVOICES,
     )
     async def pay_invoices(
         self, info: Info[GraphQLContext, Any], input: PayInvoicesInput
     ) -> PayInvoicesPayload:
         context = info.context
-        try:
-            patient_id = _own_patient_id(context)
-            requests = await _allocation_requests(patient_id, input.allocations)
-            card_id = None
-            if input.payment_method_id is not None:
-                card_id = row_id(input.payment_method_id, "PaymentMethod", "payment_method_id")
-            async with in_transaction():
-                payment = await open_card_payment(
-                    patient_id,
-                    requests,
-                    idempotency_key=input.idempotency_key,
-                    payment_method_id=card_id,
-                    use_credit_balance=bool(input.use_credit_balance),
-                )
-                await context.audit.write_now(
-                    PAY_INVOICES_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type=RESOURCE_TYPE,
-                    resource_id=str(payment.id),
-                    patient_id=patient_id,
-                )
-            intent = await request_payment_intent(payment, _gateway(context))
-        except DomainError as error:
-            context.audit.record_failure(
-                PAY_INVOICES_ACTION,
-                error,
-                resource_type=RESOURCE_TYPE,
-                patient_id=context.viewer.patient_id,
+        orders = [
+            AllocationOrder(
+                row_id(allocation.invoice_id, "Invoice", f"allocations.{index}.invoice_id"),
+                allocation.amount,
             )
-            return PayInvoicesPayload(errors=[UserError.from_domain_error(error)])
-        secret = intent.client_secret if intent is not None else None
-        return PayInvoicesPayload(payment=Payment.from_model(payment, client_secret=secret))
+            for index, allocation in enumerate(input.allocations)
+        ]
+        card_id = None
+        if input.payment_method_id is not None:
+            card_id = row_id(input.payment_method_id, "PaymentMethod", "payment_method_id")
+        started = await use_cases.pay_invoices(
+            context.audit,
+            _own_patient_id(context),
+            orders,
+            idempotency_key=input.idempotency_key,
+            payment_method_id=card_id,
+            use_credit_balance=bool(input.use_credit_balance),
+            gateway=stripe_gateway(context.settings),
+        )
+        return PayInvoicesPayload(
+            payment=Payment.from_model(started.payment, client_secret=started.client_secret)
+        )
 
     @fields.mutation(
         description="Begin saving a card; the card goes straight to Stripe.",
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=START_SAVING_CARD,
     )
     async def start_saving_card(self, info: Info[GraphQLContext, Any]) -> StartSavingCardPayload:
         context = info.context
-        try:
-            patient_id = _own_patient_id(context)
-            setup = await start_saving_card(patient_id, _gateway(context))
-        except DomainError as error:
-            context.audit.record_failure(
-                START_SAVING_CARD_ACTION,
-                error,
-                resource_type=PAYMENT_METHOD_RESOURCE,
-                patient_id=context.viewer.patient_id,
-            )
-            return StartSavingCardPayload(errors=[UserError.from_domain_error(error)])
-        context.audit.record(
-            START_SAVING_CARD_ACTION,
-            AuditOutcome.SUCCESS,
-            resource_type=PAYMENT_METHOD_RESOURCE,
-            patient_id=patient_id,
+        setup = await use_cases.start_saving_card(
+            context.audit, _own_patient_id(context), stripe_gateway(context.settings)
         )
         return StartSavingCardPayload(
             client_secret=setup.client_secret,
@@ -207,124 +176,56 @@ class PaymentMutation:
     @fields.mutation(
         description="Remove one of the signed-in patient's saved cards.",
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=REMOVE_PAYMENT_METHOD,
     )
     async def remove_payment_method(
         self, info: Info[GraphQLContext, Any], id: relay.GlobalID
     ) -> RemovePaymentMethodPayload:
         context = info.context
-        try:
-            patient_id = _own_patient_id(context)
-            card_id = row_id(id, "PaymentMethod", "id")
-            card = await remove_saved_card(patient_id, card_id, _gateway(context))
-            async with in_transaction():
-                # Stripe's payment_method.detached event may have marked it first: still removed.
-                if await mark_detached(card.id) and card.is_default:
-                    # Another card became the default: failed installments try it.
-                    await retry_failed_installments(card.patient_id)
-                await context.audit.write_now(
-                    REMOVE_PAYMENT_METHOD_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type=PAYMENT_METHOD_RESOURCE,
-                    resource_id=str(card.id),
-                    patient_id=card.patient_id,
-                )
-        except DomainError as error:
-            context.audit.record_failure(
-                REMOVE_PAYMENT_METHOD_ACTION,
-                error,
-                resource_type=PAYMENT_METHOD_RESOURCE,
-                patient_id=context.viewer.patient_id,
-            )
-            return RemovePaymentMethodPayload(errors=[UserError.from_domain_error(error)])
+        patient_id = _own_patient_id(context)
+        await use_cases.remove_payment_method(
+            context.audit,
+            patient_id,
+            row_id(id, "PaymentMethod", "id"),
+            stripe_gateway(context.settings),
+        )
         return RemovePaymentMethodPayload(ok=True)
 
     @fields.mutation(
         description="Record a check, cash or bank payment. Staff only.",
         permission_classes=[requires(Scope.PAYMENTS_RECORD)],
+        audit=RECORD_OFFLINE_PAYMENT,
     )
     async def record_offline_payment(
         self, info: Info[GraphQLContext, Any], input: OfflinePaymentInput
     ) -> RecordOfflinePaymentPayload:
-        context = info.context
-        try:
-            invoice_id = row_id(input.invoice_id, "Invoice", "invoice_id")
-            amount = to_minor(input.amount, await invoice_currency(invoice_id), "amount_minor")
-            async with in_transaction():
-                row = await record_offline_payment(
-                    invoice_id,
-                    amount,
-                    PaymentChannel(input.method.value),
-                    input.reference,
-                    actor_id=context.viewer.user_id,
-                )
-                # Inside the payment's transaction: the payment and its record commit together.
-                await context.audit.write_now(
-                    OFFLINE_PAYMENT_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type=RESOURCE_TYPE,
-                    resource_id=str(row.id),
-                    patient_id=row.patient_id,
-                    reference=str(invoice_id),
-                )
-        except DomainError as error:
-            context.audit.record_failure(OFFLINE_PAYMENT_ACTION, error, resource_type=RESOURCE_TYPE)
-            return RecordOfflinePaymentPayload(errors=[UserError.from_domain_error(error)])
-        return RecordOfflinePaymentPayload(payment=Payment.from_model(row))
+        payment = await use_cases.record_offline_payment(
+            info.context.audit,
+            row_id(input.invoice_id, "Invoice", "invoice_id"),
+            input.amount,
+            PaymentChannel(input.method.value),
+            input.reference,
+        )
+        return RecordOfflinePaymentPayload(payment=Payment.from_model(payment))
 
     @fields.mutation(
         description="Refund part or all of a payment. Staff only.",
         permission_classes=[requires(Scope.REFUNDS_WRITE)],
+        audit=REFUND_PAYMENT,
     )
     async def refund_payment(
         self, info: Info[GraphQLContext, Any], input: RefundPaymentInput
     ) -> RefundPaymentPayload:
         context = info.context
-        try:
-            payment_id = row_id(input.payment_id, "Payment", "payment_id")
-            amount = to_minor(input.amount, await payment_currency(payment_id), "amount")
-            async with in_transaction():
-                refund = await open_refund(
-                    payment_id, amount, input.reason, actor_id=context.viewer.user_id
-                )
-                await context.audit.write_now(
-                    REFUND_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type=REFUND_RESOURCE,
-                    resource_id=str(refund.id),
-                    patient_id=await payment_patient(payment_id),
-                    reference=str(payment_id),
-                )
-            refund = await send_refund(refund, _gateway(context))
-        except DomainError as error:
-            context.audit.record_failure(REFUND_ACTION, error, resource_type=REFUND_RESOURCE)
-            return RefundPaymentPayload(errors=[UserError.from_domain_error(error)])
+        refund = await use_cases.refund_payment(
+            context.audit,
+            row_id(input.payment_id, "Payment", "payment_id"),
+            input.amount,
+            input.reason,
+            stripe_gateway(context.settings),
+        )
         return RefundPaymentPayload(refund=Refund.from_model(refund))
-
-
-async def _allocation_requests(
-    patient_id: int, allocations: list[PaymentAllocationInput]
-) -> list[AllocationRequest]:
-    """The allocations in minor units of each invoice's currency."""
-    ids = [
-        row_id(allocation.invoice_id, "Invoice", f"allocations.{i}.invoice_id")
-        for i, allocation in enumerate(allocations)
-    ]
-    currencies = await own_invoice_currencies(patient_id, ids)
-    requests: list[AllocationRequest] = []
-    for i, (invoice_id, allocation) in enumerate(zip(ids, allocations, strict=True)):
-        currency = currencies.get(invoice_id)
-        if currency is None:
-            raise DomainError(
-                ErrorCode.NOT_FOUND, "No such invoice.", f"allocations.{i}.invoice_id"
-            )
-        amount = to_minor(allocation.amount, currency, f"allocations.{i}.amount")
-        requests.append(AllocationRequest(invoice_id, amount))
-    return requests
 
 
 def _own_patient_id(context: GraphQLContext) -> int:
     return context.own_patient_id("Only a patient can pay or save cards.")
-
-
-def _gateway(context: GraphQLContext) -> StripeGateway:
-    return stripe_gateway(context.settings)

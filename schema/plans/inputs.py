@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from strawberry import relay
 
 from billing.plans.quotes import PlanRules
+from schema.common.ids import row_id
 from schema.context import GraphQLContext
-from schema.invoices.inputs import row_id
 
 if TYPE_CHECKING:
     from config.settings import Settings

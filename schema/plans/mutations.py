@@ -8,23 +8,17 @@ from typing import Any
 
 import strawberry
 from strawberry import Info, relay
-from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError
-from billing.plans.rules import cancel_payment_plan, create_payment_plan
-from models.enums import AuditOutcome
-from models.plans import PaymentPlan as PaymentPlanRow
+from billing.plans import use_cases
+from billing.plans.use_cases import CANCEL_PAYMENT_PLAN, CREATE_PAYMENT_PLAN, RESOURCE_TYPE
 from schema.common import fields
-from schema.common.errors import Payload, UserError
+from schema.common.errors import Payload
+from schema.common.ids import row_id
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
-from schema.invoices.inputs import row_id
 from schema.plans.inputs import invoice_row_ids, own_patient_id, plan_rules
-from schema.plans.types import RESOURCE_TYPE, PaymentPlan
-
-CREATE_ACTION = "payment_plan.create"
-CANCEL_ACTION = "payment_plan.cancel"
+from schema.plans.types import PaymentPlan
 
 
 @strawberry.input(description="A new payment plan, as quoted by quotePaymentPlan.")
@@ -62,66 +56,33 @@ class PlanMutation:
             "monthly installments charged to a saved card, the first one on startOn."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=CREATE_PAYMENT_PLAN,
     )
     async def create_payment_plan(
         self, info: Info[GraphQLContext, Any], input: CreatePaymentPlanInput
     ) -> CreatePaymentPlanPayload:
         context = info.context
-        try:
-            patient_id = own_patient_id(context)
-            invoice_ids = invoice_row_ids(input.invoice_ids)
-            card_id = row_id(input.payment_method_id, "PaymentMethod", "payment_method_id")
-            async with in_transaction():
-                row = await create_payment_plan(
-                    patient_id,
-                    invoice_ids,
-                    input.monthly_amount,
-                    card_id,
-                    input.start_on,
-                    plan_rules(context.settings),
-                )
-                await _audit_now(context, CREATE_ACTION, row)
-        except DomainError as error:
-            context.audit.record_failure(
-                CREATE_ACTION,
-                error,
-                resource_type=RESOURCE_TYPE,
-                patient_id=context.viewer.patient_id,
-            )
-            return CreatePaymentPlanPayload(errors=[UserError.from_domain_error(error)])
+        row = await use_cases.create_payment_plan(
+            context.audit,
+            own_patient_id(context),
+            invoice_row_ids(input.invoice_ids),
+            input.monthly_amount,
+            row_id(input.payment_method_id, "PaymentMethod", "payment_method_id"),
+            input.start_on,
+            plan_rules(context.settings),
+        )
         return CreatePaymentPlanPayload(plan=PaymentPlan.from_model(row))
 
     @fields.mutation(
         description="Stop one of the signed-in patient's plans; what is unpaid stays owed.",
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=CANCEL_PAYMENT_PLAN,
     )
     async def cancel_payment_plan(
         self, info: Info[GraphQLContext, Any], id: relay.GlobalID
     ) -> CancelPaymentPlanPayload:
         context = info.context
-        try:
-            patient_id = own_patient_id(context)
-            plan_id = row_id(id, RESOURCE_TYPE, "id")
-            async with in_transaction():
-                row = await cancel_payment_plan(patient_id, plan_id)
-                await _audit_now(context, CANCEL_ACTION, row)
-        except DomainError as error:
-            context.audit.record_failure(
-                CANCEL_ACTION,
-                error,
-                resource_type=RESOURCE_TYPE,
-                patient_id=context.viewer.patient_id,
-            )
-            return CancelPaymentPlanPayload(errors=[UserError.from_domain_error(error)])
+        row = await use_cases.cancel_payment_plan(
+            context.audit, own_patient_id(context), row_id(id, RESOURCE_TYPE, "id")
+        )
         return CancelPaymentPlanPayload(plan=PaymentPlan.from_model(row))
-
-
-async def _audit_now(context: GraphQLContext, action: str, row: PaymentPlanRow) -> None:
-    # Inside the change's transaction: the plan and its record commit together.
-    await context.audit.write_now(
-        action,
-        AuditOutcome.SUCCESS,
-        resource_type=RESOURCE_TYPE,
-        resource_id=str(row.id),
-        patient_id=row.patient_id,
-    )

@@ -12,8 +12,8 @@ from billing.errors import DomainError, ErrorCode
 from billing.reports.receivables import receivables
 from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode
+from schema.common.ids import row_id
 from schema.common.permissions import requires
-from schema.invoices.inputs import row_id
 from schema.reports.types import Receivables
 
 

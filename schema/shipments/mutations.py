@@ -6,19 +6,17 @@ from typing import Any
 
 import strawberry
 from strawberry import Info, relay
-from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError, ErrorCode
-from billing.shipments.rules import RESOURCE_TYPE, NewShipmentItem, add_shipment
-from models.enums import AuditOutcome
+from billing.shipments import use_cases
+from billing.shipments.rules import NewShipmentItem
+from billing.shipments.use_cases import ADD_SHIPMENT
 from schema.common import fields
-from schema.common.errors import Payload, UserError
+from schema.common.errors import Payload
+from schema.common.ids import row_id
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
 from schema.shipments.types import Shipment
-
-CREATE_ACTION = "shipment.create"
 
 
 @strawberry.input(description="How many of one invoice line go in a shipment.")
@@ -47,39 +45,23 @@ class ShipmentMutation:
     @fields.mutation(
         description="Record a shipment of an invoice's items. Staff only.",
         permission_classes=[requires(Scope.INVOICES_WRITE)],
+        audit=ADD_SHIPMENT,
     )
     async def add_shipment(
         self, info: Info[GraphQLContext, Any], input: AddShipmentInput
     ) -> AddShipmentPayload:
-        context = info.context
-        try:
-            invoice_id = _pk(input.invoice_id, "Invoice", "invoice_id")
-            items = [
-                NewShipmentItem(
-                    line_id=_pk(item.line_id, "InvoiceLine", f"items.{index}.line_id"),
-                    quantity=item.quantity,
-                )
-                for index, item in enumerate(input.items)
-            ]
-            # The shipment and its audit record commit together or not at all.
-            async with in_transaction():
-                record = await add_shipment(invoice_id, input.carrier, input.tracking_number, items)
-                await context.audit.write_now(
-                    CREATE_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type=RESOURCE_TYPE,
-                    resource_id=str(record.id),
-                    patient_id=record.patient_id,
-                )
-        except DomainError as error:
-            context.audit.record_failure(CREATE_ACTION, error)
-            return AddShipmentPayload(errors=[UserError.from_domain_error(error)])
+        items = [
+            NewShipmentItem(
+                line_id=row_id(item.line_id, "InvoiceLine", f"items.{index}.line_id"),
+                quantity=item.quantity,
+            )
+            for index, item in enumerate(input.items)
+        ]
+        record = await use_cases.add_shipment(
+            info.context.audit,
+            row_id(input.invoice_id, "Invoice", "invoice_id"),
+            input.carrier,
+            input.tracking_number,
+            items,
+        )
         return AddShipmentPayload(shipment=Shipment.from_model(record))
-
-
-def _pk(global_id: relay.GlobalID, type_name: str, field: str) -> int:
-    """The database id a global ID of ``type_name`` names; ``INVALID_INPUT`` otherwise."""
-    node_id = global_id.node_id
-    if global_id.type_name != type_name or not (node_id.isascii() and node_id.isdigit()):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"Not the ID of a {type_name}.", field)
-    return int(node_id)

@@ -7,22 +7,21 @@ from typing import Any
 
 import strawberry
 from strawberry import Info, relay
-from tortoise.transactions import in_transaction
 
 from auth.scopes import Scope
-from billing.errors import DomainError
-from billing.statements.links import LINK_ACTION, create_statement_link, statement_url
-from billing.statements.paper import mark_paper_statement_mailed, request_paper_statement
-from models.enums import AuditOutcome
+from billing.statements import use_cases
+from billing.statements.links import statement_url
+from billing.statements.use_cases import (
+    CREATE_PDF_LINK,
+    MARK_PAPER_STATEMENT_MAILED,
+    REQUEST_PAPER_STATEMENT,
+)
 from schema.common import fields
-from schema.common.errors import ExpectedError, Payload, RequestErrorCode, UserError
+from schema.common.errors import ExpectedError, Payload, RequestErrorCode
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
 from schema.invoices.loaders import audience_for
 from schema.statements.types import RESOURCE_TYPE, PaperStatementRequest, row_id
-
-PAPER_REQUEST_ACTION = "statement.paper_request"
-PAPER_MAILED_ACTION = "statement.paper_mailed"
 
 
 @strawberry.type(description="The result of createInvoicePdfLink.")
@@ -57,6 +56,7 @@ class StatementMutation:
             "usable more than once until then. The URL names neither patient nor invoice."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_READ)],
+        audit=CREATE_PDF_LINK,
     )
     async def create_invoice_pdf_link(
         self, info: Info[GraphQLContext, Any], invoice_id: relay.GlobalID
@@ -66,25 +66,9 @@ class StatementMutation:
         user_id = context.viewer.user_id
         if audience is None or user_id is None:
             raise ExpectedError(RequestErrorCode.FORBIDDEN, "Only patients have invoices.")
-        try:
-            async with in_transaction():
-                link = await create_statement_link(
-                    audience,
-                    row_id(invoice_id, "Invoice"),
-                    user_id,
-                    now=datetime.datetime.now(datetime.UTC),
-                )
-                await context.audit.write_now(
-                    LINK_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type="Invoice",
-                    resource_id=str(link.invoice_id),
-                    patient_id=link.patient_id,
-                    reference=f"link:{link.id}",
-                )
-        except DomainError as error:
-            context.audit.record_failure(LINK_ACTION, error)
-            return CreateInvoicePdfLinkPayload(errors=[UserError.from_domain_error(error)])
+        link = await use_cases.create_pdf_link(
+            context.audit, audience, row_id(invoice_id, "Invoice"), user_id, now=_now()
+        )
         return CreateInvoicePdfLinkPayload(
             url=statement_url(context.settings.public_base_url, link.token),
             expires_at=link.expires_at,
@@ -96,6 +80,7 @@ class StatementMutation:
             "the same invoices returns the same request."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_PAY)],
+        audit=REQUEST_PAPER_STATEMENT,
     )
     async def request_paper_statement(
         self, info: Info[GraphQLContext, Any], invoice_ids: list[relay.GlobalID]
@@ -104,39 +89,18 @@ class StatementMutation:
         patient_id = context.viewer.patient_id
         if patient_id is None:
             raise ExpectedError(RequestErrorCode.FORBIDDEN, "Only patients have invoices.")
-        ids = [row_id(invoice_id, "Invoice") for invoice_id in invoice_ids]
-        try:
-            async with in_transaction():
-                outcome = await request_paper_statement(
-                    patient_id, ids, now=datetime.datetime.now(datetime.UTC)
-                )
-                if outcome.created:
-                    await context.audit.write_now(
-                        PAPER_REQUEST_ACTION,
-                        AuditOutcome.SUCCESS,
-                        resource_type=RESOURCE_TYPE,
-                        resource_id=str(outcome.request.id),
-                        patient_id=patient_id,
-                    )
-        except DomainError as error:
-            context.audit.record_failure(PAPER_REQUEST_ACTION, error, patient_id=patient_id)
-            return RequestPaperStatementPayload(errors=[UserError.from_domain_error(error)])
-        if not outcome.created:
-            context.audit.record(
-                PAPER_REQUEST_ACTION,
-                AuditOutcome.SUCCESS,
-                resource_type=RESOURCE_TYPE,
-                resource_id=str(outcome.request.id),
-                patient_id=patient_id,
-                reference="existing",
-            )
-        return RequestPaperStatementPayload(
-            request=PaperStatementRequest.from_record(outcome.request)
+        record = await use_cases.ask_for_paper_statement(
+            context.audit,
+            patient_id,
+            [row_id(invoice_id, "Invoice") for invoice_id in invoice_ids],
+            now=_now(),
         )
+        return RequestPaperStatementPayload(request=PaperStatementRequest.from_record(record))
 
     @fields.mutation(
         description="Record that a requested paper statement was mailed. Staff only.",
         permission_classes=[requires(Scope.INVOICES_WRITE)],
+        audit=MARK_PAPER_STATEMENT_MAILED,
     )
     async def mark_paper_statement_mailed(
         self, info: Info[GraphQLContext, Any], id: relay.GlobalID
@@ -144,19 +108,11 @@ class StatementMutation:
         context = info.context
         user_id = context.viewer.user_id
         assert user_id is not None  # the permission let only a signed-in caller in
-        try:
-            async with in_transaction():
-                record = await mark_paper_statement_mailed(
-                    row_id(id, RESOURCE_TYPE), user_id, now=datetime.datetime.now(datetime.UTC)
-                )
-                await context.audit.write_now(
-                    PAPER_MAILED_ACTION,
-                    AuditOutcome.SUCCESS,
-                    resource_type=RESOURCE_TYPE,
-                    resource_id=str(record.id),
-                    patient_id=record.patient_id,
-                )
-        except DomainError as error:
-            context.audit.record_failure(PAPER_MAILED_ACTION, error)
-            return MarkPaperStatementMailedPayload(errors=[UserError.from_domain_error(error)])
+        record = await use_cases.mark_mailed(
+            context.audit, row_id(id, RESOURCE_TYPE), user_id, now=_now()
+        )
         return MarkPaperStatementMailedPayload(request=PaperStatementRequest.from_record(record))
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)

@@ -1,6 +1,4 @@
-"""From what a client sends to what ``billing`` takes, and back: global IDs to row ids,
-and a domain error's field path (``lines.0.unit_price_minor``) to the input field the
-client filled in (``lines.0.unitPrice``)."""
+"""From the Relay global IDs a client sends to the row ids ``billing`` takes."""
 
 from __future__ import annotations
 
@@ -12,7 +10,6 @@ from billing.errors import DomainError, ErrorCode
 _MAX_ID_DIGITS = 18
 
 
-# Domain names in minor units whose input field is a decimal amount of another name.
 def row_id(global_id: relay.GlobalID, type_name: str, field: str) -> int:
     """The primary key ``global_id`` names. ``INVALID_INPUT`` on ``field`` for an ID of
     another type or a malformed one, ``NOT_FOUND`` for a number no row can have."""

@@ -1,7 +1,8 @@
 """Putting sign-in attempts on the access log: each attempt once, with ids only.
 
 The domain functions report failures through their ``on_failure`` hooks; failures they do
-not report (an unknown ticket, a bad refresh token) are put on record by ``failed``. A
+not report (an unknown ticket, a bad refresh token) are put on record by the API, as the
+refusal of the action (``schema.common.payload_errors``). A
 failure names the account tried as the resource, not as the actor: whoever tried is not
 known. A success makes the user the actor of the request's later records."""
 
@@ -10,33 +11,35 @@ from __future__ import annotations
 import dataclasses
 
 from auth.lockout import AuthFailure
-from billing.errors import DomainError
+from billing.audit.buffer import AuditBuffer, AuditedAction
 from models.enums import AuditOutcome
 from models.users import User as UserRow
-from schema.context import GraphQLContext
 
-LOGIN = "auth.login"
-MFA = "auth.mfa"
-REFRESH = "auth.refresh"
-LOGOUT = "auth.logout"
-ACTIVATE = "account.activate"
-ENROLL_START = "mfa.enroll.start"
-ENROLL = "mfa.enroll"
+# Failures name no resource type: whoever failed may have named no account at all.
+LOGIN = AuditedAction("auth.login")
+MFA = AuditedAction("auth.mfa")
+REFRESH = AuditedAction("auth.refresh")
+LOGOUT = AuditedAction("auth.logout")
+ACTIVATE = AuditedAction("account.activate")
+ENROLL_START = AuditedAction("mfa.enroll.start")
+ENROLL = AuditedAction("mfa.enroll")
 USER = "User"
 
 
 class SignInAudit:
-    """The record of one attempt at ``action`` in the request of ``context``."""
+    """The record of one attempt at ``action``, in the request ``audit`` belongs to.
 
-    def __init__(self, context: GraphQLContext, action: str) -> None:
-        self.context = context
-        self.action = action
-        self._reported = False
+    A failure the ``auth`` functions report to ``on_failure`` is recorded with the account
+    and the reason; the API's generic record of the refusal then adds nothing
+    (``AuditBuffer.record_failure`` records one failure per action)."""
+
+    def __init__(self, audit: AuditBuffer, action: AuditedAction) -> None:
+        self.audit = audit
+        self.action = action.name
 
     async def on_failure(self, failure: AuthFailure) -> None:
         """The ``on_failure`` hook of the ``auth`` functions."""
-        self._reported = True
-        self.context.audit.record(
+        self.audit.record(
             self.action,
             AuditOutcome.FAILURE,
             resource_type=USER if failure.user_id is not None else "",
@@ -44,16 +47,11 @@ class SignInAudit:
             reference=failure.reason.value,
         )
 
-    def failed(self, error: DomainError) -> None:
-        """Record ``error`` unless the domain already reported this failure to the hook."""
-        if not self._reported:
-            self.context.audit.record_failure(self.action, error)
-
     async def succeeded(self, user_id: int, *, reference: str = "", as_actor: bool) -> None:
         """Record the success; with ``as_actor`` the user is now known to be the caller."""
         if as_actor:
-            await _act_as(self.context, user_id)
-        self.context.audit.record(
+            await _act_as(self.audit, user_id)
+        self.audit.record(
             self.action,
             AuditOutcome.SUCCESS,
             resource_type=USER,
@@ -62,7 +60,7 @@ class SignInAudit:
         )
 
 
-async def _act_as(context: GraphQLContext, user_id: int) -> None:
+async def _act_as(audit: AuditBuffer, user_id: int) -> None:
     roles = await UserRow.filter(id=user_id).first().values_list("roles", flat=True)
     role = roles[0] if isinstance(roles, list) and roles else ""
-    context.audit.actor = dataclasses.replace(context.audit.actor, user_id=user_id, role=role)
+    audit.actor = dataclasses.replace(audit.actor, user_id=user_id, role=role)
