@@ -63,7 +63,7 @@ bench: install
 # the service started as its own process; prints every MUST, SHOULD and MAY result.
 .PHONY: conformance
 conformance: install $(CONFORMANCE_STAMP)
-	$(BIN)/pytest -s tests/test_conformance_graphql_http.py
+	$(BIN)/pytest -s tests/api/test_conformance_graphql_http.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis conformance/node_modules

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pytest
+
+from config.settings import DEFAULT_DATABASE_URL, Environment, SettingsError, load_settings
+from tests.support.environments import PRODUCTION
+
+
+def test_development_runs_with_defaults_on_a_sqlite_file() -> None:
+    settings = load_settings({})
+
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.sqlite_path is not None
+    assert settings.secret_key.reveal()
+
+
+def test_production_starts_with_every_secret_set() -> None:
+    settings = load_settings(PRODUCTION)
+
+    assert settings.is_production
+    assert settings.public_base_url == "https://billing.example.org"
+    assert settings.stripe_api_base is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "BILLING_SECRET_KEY",
+        "PHI_ENCRYPTION_KEY",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "SHIPPING_WEBHOOK_SECRET",
+        "DATABASE_URL",
+        "PUBLIC_BASE_URL",
+    ],
+)
+def test_production_refuses_a_missing_setting_and_names_it(name: str) -> None:
+    environ = {key: value for key, value in PRODUCTION.items() if key != name}
+
+    with pytest.raises(SettingsError, match=name):
+        load_settings(environ)
+
+
+def test_production_refuses_a_development_default_secret() -> None:
+    development = load_settings({})
+    environ = {**PRODUCTION, "STRIPE_WEBHOOK_SECRET": development.stripe_webhook_secret.reveal()}
+
+    with pytest.raises(SettingsError, match="STRIPE_WEBHOOK_SECRET is the development default"):
+        load_settings(environ)
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(SettingsError, match="BILLING_ENV"):
+        load_settings({"BILLING_ENV": "staging"})
+
+
+def test_secrets_never_show_in_a_repr() -> None:
+    settings = load_settings(PRODUCTION)
+
+    text = repr(settings) + str(settings.stripe_secret_key)
+
+    assert "sk_live_from_the_vault" not in text
+    assert "a-real-secret-key" not in text
+
+
+def test_production_refuses_the_local_stripe_simulator_and_names_stripe_api_base() -> None:
+    environ = {**PRODUCTION, "STRIPE_API_BASE": "http://127.0.0.1:12111"}
+
+    with pytest.raises(SettingsError, match="STRIPE_API_BASE"):
+        load_settings(environ)
+
+
+@pytest.mark.parametrize(
+    "api_base",
+    [
+        "https://localhost:12111",
+        "https://stripe.localhost",
+        "https://127.0.0.1:12111",
+        "https://[::1]:12111",
+        "https://10.0.0.7",
+        "https://192.168.1.20:12111",
+        "https://169.254.169.254",
+        "https://0.0.0.0:12111",
+    ],
+)
+def test_production_refuses_a_loopback_or_private_stripe_api_base(api_base: str) -> None:
+    environ = {**PRODUCTION, "STRIPE_API_BASE": api_base}
+
+    with pytest.raises(SettingsError, match="STRIPE_API_BASE points at a local or private"):
+        load_settings(environ)
+
+
+def test_production_refuses_a_stripe_api_base_without_tls() -> None:
+    environ = {**PRODUCTION, "STRIPE_API_BASE": "http://api.stripe.com"}
+
+    with pytest.raises(SettingsError, match="STRIPE_API_BASE must be an https:// URL"):
+        load_settings(environ)
+
+
+def test_production_accepts_stripe_itself_as_api_base() -> None:
+    settings = load_settings({**PRODUCTION, "STRIPE_API_BASE": "https://api.stripe.com"})
+
+    assert settings.stripe_api_base == "https://api.stripe.com"
+
+
+def test_production_refuses_the_simulator_key_of_development() -> None:
+    simulator_key = load_settings({}).stripe_secret_key.reveal()
+
+    with pytest.raises(SettingsError, match="STRIPE_SECRET_KEY is the development default"):
+        load_settings({**PRODUCTION, "STRIPE_SECRET_KEY": simulator_key})
+
+
+def test_development_may_point_stripe_at_the_local_simulator() -> None:
+    settings = load_settings({"STRIPE_API_BASE": "http://127.0.0.1:12111"})
+
+    assert settings.stripe_api_base == "http://127.0.0.1:12111"
+    assert settings.uses_development_stripe_key
+
+
+def test_a_configured_stripe_key_is_not_the_development_one() -> None:
+    settings = load_settings({"STRIPE_SECRET_KEY": "sk_test_a_real_test_mode_account"})
+
+    assert not settings.uses_development_stripe_key
