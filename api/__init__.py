@@ -1,1 +1,3 @@
-"""App assembly, settings and the command line."""
+"""The top: the Starlette app assembled from routes, middleware and a lifespan (``app``),
+its HTTP adapters (GraphQL view, health, statements), logging, the database connection and
+the ``billing`` command. Nothing imports this package."""

@@ -1,1 +1,3 @@
-"""Identity: passwords, MFA, sessions, roles and scopes."""
+"""Identity, the accounts domain: passwords, MFA, sessions, lockout, enrollment, roles and
+scopes, and ``use_cases`` for signing in and registering patients. It sits above
+``billing`` (registering a patient creates one there) and below ``schema``."""

@@ -1,0 +1,1 @@
+"""Adapters to the outside world: Stripe, through its official async SDK (``stripe``)."""

@@ -1,0 +1,1 @@
+"""Locations: the clinics and sites that issue invoices, each in its own time zone."""

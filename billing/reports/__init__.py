@@ -1,0 +1,1 @@
+"""Financial reports computed by the database: receivables and aging."""

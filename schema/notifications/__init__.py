@@ -1,0 +1,1 @@
+"""The notifications part of the GraphQL schema: the patient's reminder channels."""
