@@ -122,9 +122,11 @@ class StripeGateway:
                 options={"stripe_version": stripe.api_version},
             )
         )
-        if not key.secret:
+        # An answer without the secret is Stripe misbehaving, not a key: say "try again".
+        secret = getattr(key, "secret", None)
+        if not isinstance(secret, str) or not secret:
             raise DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
-        return key.secret
+        return secret
 
     async def retrieve_payment_method(self, payment_method_id: str) -> CardDetails:
         """The display facts of a saved card; ``NOT_FOUND`` when it is not a card."""

@@ -56,8 +56,8 @@ async def open_card_payment(
 ) -> Payment:
     """Record a payment of ``requests`` for the patient, holding each invoice's share.
 
-    The same ``idempotency_key`` returns the payment it first recorded (``CONFLICT`` when
-    the allocations differ). Field paths of errors point into ``allocations``:
+    The same ``idempotency_key`` returns the payment it first recorded (``IDEMPOTENCY_KEY_REUSED``
+    when the allocations differ). Field paths of errors point into ``allocations``:
     ``INVALID_INPUT`` (no allocations, too many, a bad key), ``DUPLICATE_INVOICE``,
     ``INVALID_AMOUNT``, ``NOT_FOUND`` (no such invoice of this patient, or card),
     ``INVOICE_NOT_PAYABLE`` (paid or void), ``CURRENCY_MISMATCH``,
@@ -312,7 +312,7 @@ async def _replay(
     asked = {(request.invoice_id, request.amount_minor) for request in requests}
     if {(int(invoice), int(amount)) for invoice, amount in recorded} != asked:
         raise DomainError(
-            ErrorCode.CONFLICT,
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was used for a different payment.",
             "idempotency_key",
         )
