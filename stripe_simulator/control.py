@@ -1,5 +1,16 @@
 """The ``/_sim`` control API: what a test or the demo does in place of a phone, a bank or a
-card holder. Unauthenticated; the simulator only listens on loopback."""
+card holder. Unauthenticated; the simulator only listens on loopback.
+
+- ``POST /_sim/payment_intents/{id}/confirm``: confirm as the customer's phone would
+  (``payment_method``, default ``pm_card_visa``; ``settle=later`` parks it in ``processing``).
+- ``POST /_sim/payment_intents/{id}/settle``: decide a ``processing`` intent
+  (``outcome=succeeded|failed``).
+- ``GET /_sim/events`` (``type=``), ``POST /_sim/events/{id}/redeliver``: events with their
+  delivery outcomes, and another delivery.
+- ``GET /_sim/requests``, ``DELETE /_sim/requests``: the API request log.
+- ``POST /_sim/disputes`` (``payment_intent`` or ``charge``, ``reason``, ``amount``) and
+  ``POST /_sim/disputes/{id}/close`` (``status=won|lost``).
+"""
 
 from __future__ import annotations
 

@@ -10,17 +10,10 @@ import copy
 import secrets
 
 from stripe_simulator.cards import behaviour_of, resolve_payment_method
-from stripe_simulator.charges import decline_charge, record_charge, settle_charge
+from stripe_simulator.charges import card_error, decline_charge, record_charge, settle_charge
 from stripe_simulator.customers import existing_customer
 from stripe_simulator.endpoint import ApiRequest
-from stripe_simulator.errors import (
-    DECLINE_MESSAGES,
-    JSON,
-    StripeError,
-    invalid_request,
-    no_such,
-    unexpected_state,
-)
+from stripe_simulator.errors import JSON, invalid_request, no_such, unexpected_state
 from stripe_simulator.params import (
     metadata,
     one_of,
@@ -183,7 +176,7 @@ def settle_intent(sim: Simulator, intent: JSON, *, succeed: bool) -> JSON:
     intent.update(
         status="requires_payment_method",
         payment_method=None,
-        last_payment_error=_card_error(charge, payment_method, "generic_decline").body()["error"],
+        last_payment_error=card_error(charge, payment_method, "generic_decline").body()["error"],
     )
     sim.webhooks.emit("payment_intent.payment_failed", intent)
     return intent
@@ -209,14 +202,15 @@ def _use_payment_method(sim: Simulator, intent: JSON, reference: str) -> None:
 def _succeed(sim: Simulator, intent: JSON, charge: JSON) -> None:
     intent.update(status="succeeded", amount_received=intent["amount"])
     if intent["setup_future_usage"] and intent["customer"]:
-        attach_to_customer(sim.state.payment_methods[charge["payment_method"]], intent["customer"])
+        payment_method = sim.state.payment_methods[charge["payment_method"]]
+        attach_to_customer(sim, payment_method, intent["customer"])
     sim.webhooks.emit("payment_intent.succeeded", intent)
 
 
 def _decline(sim: Simulator, intent: JSON, payment_method: JSON, decline_code: str) -> None:
     charge = record_charge(sim, intent, payment_method, "failed")
     decline_charge(charge, decline_code)
-    error = _card_error(charge, payment_method, decline_code)
+    error = card_error(charge, payment_method, decline_code)
     intent.update(
         status="requires_payment_method",
         payment_method=None,
@@ -226,14 +220,3 @@ def _decline(sim: Simulator, intent: JSON, payment_method: JSON, decline_code: s
     sim.webhooks.emit("payment_intent.payment_failed", intent)
     error.extra["payment_intent"] = copy.deepcopy(intent)
     raise error
-
-
-def _card_error(charge: JSON, payment_method: JSON, decline_code: str) -> StripeError:
-    return StripeError(
-        402,
-        "card_error",
-        DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"]),
-        code="card_declined",
-        decline_code=decline_code,
-        extra={"charge": charge["id"], "payment_method": copy.deepcopy(payment_method)},
-    )

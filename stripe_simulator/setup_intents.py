@@ -1,4 +1,7 @@
-"""SetupIntents: save a card to a customer for later off-session charges."""
+"""SetupIntents: save a card to a customer for later off-session charges.
+
+A declined card leaves the intent in ``requires_payment_method`` (``setup_intent.setup_failed``).
+"""
 
 from __future__ import annotations
 
@@ -103,11 +106,13 @@ def confirm_setup(sim: Simulator, intent: JSON, reference: str | None) -> JSON:
             status="requires_payment_method",
             payment_method=None,
             last_setup_error=error.body()["error"],
+            latest_attempt=new_id("setatt"),
         )
+        sim.webhooks.emit("setup_intent.setup_failed", intent)
         error.extra["setup_intent"] = copy.deepcopy(intent)
         raise error
     if intent["customer"] is not None:
-        attach_to_customer(payment_method, intent["customer"])
+        attach_to_customer(sim, payment_method, intent["customer"])
     intent.update(status="succeeded", last_setup_error=None, latest_attempt=new_id("setatt"))
     sim.webhooks.emit("setup_intent.succeeded", intent)
     return intent
