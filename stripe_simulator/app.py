@@ -93,6 +93,8 @@ def build_simulator_app(config: SimulatorConfig) -> Starlette:
         api("/v1/ephemeral_keys", create_ephemeral_key, "POST"),
         sim_route("/_sim/payment_intents/{id}/confirm", control.confirm_as_customer, "POST"),
         sim_route("/_sim/payment_intents/{id}/settle", control.settle_processing, "POST"),
+        sim_route("/_sim/payment_intents/{id}/authenticate", control.authenticate_payment, "POST"),
+        sim_route("/_sim/setup_intents/{id}/authenticate", control.authenticate_setup, "POST"),
         sim_route("/_sim/events", control.list_events, "GET"),
         sim_route("/_sim/events/{id}/redeliver", control.redeliver_event, "POST"),
         sim_route("/_sim/requests", control.list_requests, "GET"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 
 from stripe_simulator.endpoint import ApiRequest
 from stripe_simulator.errors import DECLINE_MESSAGES, JSON, StripeError, no_such
@@ -12,13 +13,28 @@ from stripe_simulator.simulator import Simulator
 from stripe_simulator.store import new_id, now
 
 
-def record_charge(sim: Simulator, intent: JSON, payment_method: JSON, status: str) -> JSON:
-    """A charge for the whole intent amount: ``succeeded``, ``pending`` or ``failed``."""
+def record_charge(
+    sim: Simulator, intent: JSON, payment_method: JSON, status: str, *, authenticated: bool = False
+) -> JSON:
+    """A charge for the whole intent amount: ``succeeded``, ``pending`` or ``failed``;
+    ``authenticated``: the card holder passed a 3-D Secure challenge first."""
     paid = status == "succeeded"
     card = payment_method["card"]
     card_details: JSON = {
         key: card[key] for key in ("brand", "country", "exp_month", "exp_year", "last4")
     }
+    card_details["three_d_secure"] = (
+        {
+            "authentication_flow": "challenge",
+            "electronic_commerce_indicator": "05",
+            "result": "authenticated",
+            "result_reason": None,
+            "transaction_id": str(uuid.uuid4()),
+            "version": "2.2.0",
+        }
+        if authenticated
+        else None
+    )
     charge: JSON = {
         "id": new_id("ch"),
         "object": "charge",
@@ -58,7 +74,7 @@ def record_charge(sim: Simulator, intent: JSON, payment_method: JSON, status: st
 
 def decline_charge(charge: JSON, decline_code: str) -> None:
     charge.update(
-        failure_code="card_declined",
+        failure_code=_error_code(decline_code),
         failure_message=_decline_message(decline_code),
         outcome={
             "network_status": "declined_by_network",
@@ -80,10 +96,17 @@ def card_error(charge: JSON, payment_method: JSON, decline_code: str) -> StripeE
         402,
         "card_error",
         _decline_message(decline_code),
-        code="card_declined",
+        code=_error_code(decline_code),
         decline_code=decline_code,
         extra={"charge": charge["id"], "payment_method": copy.deepcopy(payment_method)},
     )
+
+
+def _error_code(decline_code: str) -> str:
+    # An issuer asking for 3-D Secure on an off-session payment is its own error code.
+    if decline_code == "authentication_required":
+        return decline_code
+    return "card_declined"
 
 
 def _decline_message(decline_code: str) -> str:

@@ -103,6 +103,16 @@ def optional_bool(params: JSON, name: str, default: bool = False) -> bool:
     return value == "true"
 
 
+def off_session_flag(params: JSON) -> bool:
+    """``off_session``: ``true``/``false``, or the kind of off-session payment it is."""
+    value = optional_str(params, "off_session")
+    if value in (None, "false"):
+        return False
+    if value in ("true", "one_off", "recurring"):
+        return True
+    raise invalid_request(f"Invalid off_session: {value}", param="off_session")
+
+
 def one_of(
     params: JSON, name: str, choices: tuple[str, ...], default: str | None = None
 ) -> str | None:

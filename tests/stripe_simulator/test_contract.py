@@ -42,8 +42,8 @@ async def test_customers_and_ephemeral_keys(sdk: stripe.StripeClient, contract: 
     await assert_conforms(contract, objects={"customer", "ephemeral_key"})
 
 
-async def test_setup_intents_saved_and_declined(
-    sdk: stripe.StripeClient, contract: Contract
+async def test_setup_intents_saved_declined_and_authenticated(
+    sdk: stripe.StripeClient, contract: Contract, control: httpx.AsyncClient
 ) -> None:
     customer = await _customer(sdk)
     saved = await sdk.v1.setup_intents.create_async(
@@ -56,6 +56,18 @@ async def test_setup_intents_saved_and_declined(
         await sdk.v1.setup_intents.confirm_async(
             declined.id, params={"payment_method": "pm_card_chargeDeclined"}
         )
+    for outcome in ("succeeded", "failed"):
+        challenged = await sdk.v1.setup_intents.create_async(
+            params={
+                "customer": customer.id,
+                "payment_method": "pm_card_authenticationRequiredOnSetup",
+                "confirm": True,
+            }
+        )
+        await control.post(
+            f"/_sim/setup_intents/{challenged.id}/authenticate", data={"outcome": outcome}
+        )
+        await sdk.v1.setup_intents.retrieve_async(challenged.id)
 
     await assert_conforms(
         contract,
@@ -63,6 +75,7 @@ async def test_setup_intents_saved_and_declined(
         events={
             "setup_intent.succeeded",
             "setup_intent.setup_failed",
+            "setup_intent.requires_action",
             "payment_method.attached",
         },
     )
@@ -117,6 +130,51 @@ async def test_payment_intents_through_every_status(
             "payment_intent.canceled",
             "payment_intent.payment_failed",
             "payment_intent.processing",
+        },
+    )
+
+
+async def test_payment_intents_that_need_authentication(
+    sdk: stripe.StripeClient, contract: Contract, control: httpx.AsyncClient
+) -> None:
+    customer = await _customer(sdk)
+    for card, outcome in (
+        ("pm_card_authenticationRequired", "succeeded"),
+        ("pm_card_threeDSecure2Required", "failed"),
+        ("pm_card_authenticationRequiredChargeDeclinedInsufficientFunds", "succeeded"),
+    ):
+        intent = await sdk.v1.payment_intents.create_async(
+            params={"amount": 2000, "currency": "usd", "customer": customer.id}
+        )
+        await sdk.v1.payment_intents.confirm_async(
+            intent.id, params={"payment_method": card, "return_url": "https://app.test/back"}
+        )
+        await control.post(
+            f"/_sim/payment_intents/{intent.id}/authenticate", data={"outcome": outcome}
+        )
+        await sdk.v1.payment_intents.retrieve_async(intent.id)
+    saved = await sdk.v1.payment_methods.attach_async(
+        "pm_card_authenticationRequired", params={"customer": customer.id}
+    )
+    with pytest.raises(stripe.CardError):
+        await sdk.v1.payment_intents.create_async(
+            params={
+                "amount": 2000,
+                "currency": "usd",
+                "customer": customer.id,
+                "payment_method": saved.id,
+                "confirm": True,
+                "off_session": True,
+            }
+        )
+
+    await assert_conforms(
+        contract,
+        objects={"payment_intent", "payment_method"},
+        events={
+            "payment_intent.requires_action",
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
         },
     )
 
