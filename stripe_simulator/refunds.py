@@ -1,4 +1,5 @@
-"""Refunds: whole or partial, never more than what is left on the charge."""
+"""Refunds: whole or partial, never more than what is left on the charge; listed a page at a
+time and read by id."""
 
 from __future__ import annotations
 

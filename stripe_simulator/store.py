@@ -1,4 +1,6 @@
-"""In-memory state: Stripe objects by id, the request log and stored idempotent responses."""
+"""In-memory state: Stripe objects by id (in creation order, which lists page through), what
+each test card does and which cards are set up, the request log and stored idempotent
+responses."""
 
 from __future__ import annotations
 
