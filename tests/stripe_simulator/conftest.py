@@ -18,7 +18,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from stripe_simulator import SimulatorConfig, build_simulator_app
-from tests.stripe_fixture import free_socket, serving
 from tests.stripe_simulator.harness import (
     API_KEY,
     WEBHOOK_SECRET,
@@ -26,6 +25,7 @@ from tests.stripe_simulator.harness import (
     RecordingHTTPClient,
     WebhookReceiver,
 )
+from tests.support.stripe_fixture import free_socket, serving
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import httpx
 import pytest
 import stripe
 
-from tests.stripe_fixture import SDK_DATA_WARNING
 from tests.stripe_simulator.harness import Contract, assert_conforms
+from tests.support.stripe_fixture import SDK_DATA_WARNING
 
 pytestmark = pytest.mark.filterwarnings(SDK_DATA_WARNING)
 

@@ -8,8 +8,8 @@ import pytest
 import stripe
 from starlette.applications import Starlette
 
-from tests.stripe_fixture import SDK_DATA_WARNING
 from tests.stripe_simulator.harness import WebhookReceiver, all_delivered
+from tests.support.stripe_fixture import SDK_DATA_WARNING
 
 pytestmark = pytest.mark.filterwarnings(SDK_DATA_WARNING)
 

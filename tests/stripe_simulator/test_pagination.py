@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from tests.stripe_fixture import SDK_DATA_WARNING
+from tests.support.stripe_fixture import SDK_DATA_WARNING
 
 pytestmark = pytest.mark.filterwarnings(SDK_DATA_WARNING)
 

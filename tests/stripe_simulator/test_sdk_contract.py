@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import stripe
 
-from tests.stripe_fixture import SDK_DATA_WARNING
 from tests.stripe_simulator.sdk_contract import (
     error_violations,
     event_violations,
     object_violations,
     required_fields,
 )
+from tests.support.stripe_fixture import SDK_DATA_WARNING
 
 pytestmark = pytest.mark.filterwarnings(SDK_DATA_WARNING)
 
