@@ -1,4 +1,8 @@
-"""Stripe's test payment method ids, materialised into concrete ``pm_...`` card objects."""
+"""Stripe's test payment method ids, materialised into concrete ``pm_...`` card objects.
+
+Each test id behaves as Stripe's testing docs describe (docs.stripe.com/testing): declines, and
+the cards that need 3-D Secure authentication (``authentication.py`` says when).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass, field
 
 from stripe_simulator.errors import JSON, no_such
 from stripe_simulator.simulator import Simulator
-from stripe_simulator.store import CardBehaviour, new_id, now
+from stripe_simulator.store import Authentication, CardBehaviour, new_id, now
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,8 @@ class TestCard:
     brand: str
     last4: str
     behaviour: CardBehaviour = field(default_factory=CardBehaviour)
+    # Stripe's "already set up" card: saved for off-session use before the test begins.
+    already_set_up: bool = False
 
 
 TEST_CARDS: dict[str, TestCard] = {
@@ -27,6 +33,33 @@ TEST_CARDS: dict[str, TestCard] = {
     ),
     # Attaches (and can be saved by a SetupIntent) but every charge is declined.
     "pm_card_chargeCustomerFail": TestCard("visa", "0341", CardBehaviour("generic_decline")),
+    # 3-D Secure. "Always authenticate" (4000 0027 6000 3184) and "3DS required" (4000 0000 0000
+    # 3220): every setup and payment asks the card holder.
+    "pm_card_authenticationRequired": TestCard(
+        "visa", "3184", CardBehaviour(authentication=Authentication.ALWAYS)
+    ),
+    "pm_card_threeDSecure2Required": TestCard(
+        "visa", "3220", CardBehaviour(authentication=Authentication.ALWAYS)
+    ),
+    # "Authenticate unless set up" (4000 0025 0000 3155): off-session payments go through once
+    # the card is set up; on-session payments always ask.
+    "pm_card_authenticationRequiredOnSetup": TestCard(
+        "visa", "3155", CardBehaviour(authentication=Authentication.UNLESS_SET_UP)
+    ),
+    # "Already set up" (4000 0038 0000 0446): as above, set up from the start.
+    "pm_card_authenticationRequiredSetupForOffSession": TestCard(
+        "visa",
+        "0446",
+        CardBehaviour(authentication=Authentication.UNLESS_SET_UP),
+        already_set_up=True,
+    ),
+    # "Insufficient funds" (4000 0082 6000 3178): asks like the card above, then every charge
+    # is declined, authenticated or not.
+    "pm_card_authenticationRequiredChargeDeclinedInsufficientFunds": TestCard(
+        "visa",
+        "3178",
+        CardBehaviour("insufficient_funds", authentication=Authentication.UNLESS_SET_UP),
+    ),
 }
 
 
@@ -76,6 +109,7 @@ def _materialise(sim: Simulator, test_id: str, card: TestCard) -> JSON:
             "funding": "credit",
             "last4": card.last4,
             "networks": {"available": [card.brand], "preferred": None},
+            "three_d_secure_usage": {"supported": True},
             "wallet": None,
         },
         "created": now(),
@@ -86,6 +120,8 @@ def _materialise(sim: Simulator, test_id: str, card: TestCard) -> JSON:
     }
     sim.state.payment_methods[payment_method["id"]] = payment_method
     sim.state.card_behaviour[payment_method["id"]] = card.behaviour
+    if card.already_set_up:
+        sim.state.set_up_cards.add(payment_method["id"])
     return payment_method
 
 

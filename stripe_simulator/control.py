@@ -1,5 +1,20 @@
 """The ``/_sim`` control API: what a test or the demo does in place of a phone, a bank or a
-card holder. Unauthenticated; the simulator only listens on loopback."""
+card holder. Unauthenticated; the simulator only listens on loopback.
+
+- ``POST /_sim/payment_intents/{id}/confirm``: confirm as the customer's phone would
+  (``payment_method``, default ``pm_card_visa``; ``settle=later`` parks it in ``processing``).
+- ``POST /_sim/payment_intents/{id}/settle``: decide a ``processing`` intent
+  (``outcome=succeeded|failed``).
+- ``POST /_sim/payment_intents/{id}/authenticate`` and
+  ``POST /_sim/setup_intents/{id}/authenticate``: the card holder's answer to 3-D Secure for an
+  intent in ``requires_action`` (``outcome=succeeded|failed``, default ``succeeded``), as
+  Stripe.js or the mobile SDK reports it after the challenge. Answers the intent.
+- ``GET /_sim/events`` (``type=``), ``POST /_sim/events/{id}/redeliver``: events with their
+  delivery outcomes, and another delivery.
+- ``GET /_sim/requests``, ``DELETE /_sim/requests``: the API request log.
+- ``POST /_sim/disputes`` (``payment_intent`` or ``charge``, ``reason``, ``amount``) and
+  ``POST /_sim/disputes/{id}/close`` (``status=won|lost``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +27,13 @@ from starlette.responses import JSONResponse, Response
 from stripe_simulator.disputes import close_dispute, open_dispute
 from stripe_simulator.errors import JSON, StripeError, invalid_request, no_such
 from stripe_simulator.params import decode_form, one_of, optional_str
-from stripe_simulator.payment_intents import confirm_intent, existing_intent, settle_intent
+from stripe_simulator.payment_intents import (
+    complete_authentication,
+    confirm_intent,
+    existing_intent,
+    settle_intent,
+)
+from stripe_simulator.setup_intents import complete_setup_authentication, existing_setup_intent
 from stripe_simulator.simulator import Simulator
 
 ControlHandler = Callable[[Simulator, JSON, dict[str, str]], tuple[int, JSON]]
@@ -44,6 +65,16 @@ def settle_processing(sim: Simulator, params: JSON, path: dict[str, str]) -> tup
     intent = existing_intent(sim, path["id"])
     outcome = one_of(params, "outcome", ("succeeded", "failed"), default="succeeded")
     return 200, settle_intent(sim, intent, succeed=outcome == "succeeded")
+
+
+def authenticate_payment(sim: Simulator, params: JSON, path: dict[str, str]) -> tuple[int, JSON]:
+    intent = existing_intent(sim, path["id"])
+    return 200, complete_authentication(sim, intent, succeed=_authenticated(params))
+
+
+def authenticate_setup(sim: Simulator, params: JSON, path: dict[str, str]) -> tuple[int, JSON]:
+    intent = existing_setup_intent(sim, path["id"])
+    return 200, complete_setup_authentication(sim, intent, succeed=_authenticated(params))
 
 
 def list_events(sim: Simulator, params: JSON, _path: dict[str, str]) -> tuple[int, JSON]:
@@ -80,6 +111,10 @@ def create_dispute(sim: Simulator, params: JSON, _path: dict[str, str]) -> tuple
 
 def close_dispute_endpoint(sim: Simulator, params: JSON, path: dict[str, str]) -> tuple[int, JSON]:
     return 200, close_dispute(sim, path["id"], params)
+
+
+def _authenticated(params: JSON) -> bool:
+    return one_of(params, "outcome", ("succeeded", "failed"), default="succeeded") == "succeeded"
 
 
 def _parse(body: str, content_type: str, query: str) -> JSON:

@@ -1,4 +1,8 @@
-"""Turns a resource handler into a Starlette endpoint with Stripe's auth, idempotency and errors."""
+"""Turns a resource handler into a Starlette endpoint with Stripe's auth, idempotency and errors.
+
+Every answer carries a ``Request-Id``; events the request causes name it (``event.request``).
+Paths and methods the simulator has no route for get Stripe's JSON 404, not Starlette's text.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from stripe_simulator.errors import JSON, StripeError
+from stripe_simulator.errors import JSON, StripeError, unrecognized_url
 from stripe_simulator.params import decode_form
 from stripe_simulator.simulator import Simulator
 from stripe_simulator.store import RecordedRequest, StoredResponse, new_id
@@ -22,6 +26,8 @@ class ApiRequest:
     params: JSON
     path_params: dict[str, str]
     stripe_version: str | None
+    # The simulator's own address as the caller reached it, for URLs in answers.
+    base_url: str = "http://127.0.0.1/"
 
 
 Handler = Callable[[Simulator, ApiRequest], JSON]
@@ -39,26 +45,31 @@ def api_endpoint(sim: Simulator, handler: Handler) -> Endpoint:
             params = decode_form(request.url.query)
             key = None
         path = request.url.path
+        request_id = new_id("req", 14)
         sim.state.requests.append(RecordedRequest(request.method, path, params, key))
         try:
             _authenticate(sim.config.api_key, request.headers.get("authorization"))
         except StripeError as exc:
-            return _render(exc.status, exc.body())
+            return stripe_response(exc.status, exc.body(), request_id)
 
         if key is not None:
             stored = sim.state.idempotent_responses.get((sim.config.api_key, key))
             if stored is not None:
                 if (stored.method, stored.path, stored.params) != (request.method, path, params):
-                    return _render(400, _idempotency_error(key))
-                return _render(stored.status, stored.body, {"Idempotent-Replayed": "true"})
+                    return stripe_response(400, _idempotency_error(key), request_id)
+                return stripe_response(
+                    stored.status, stored.body, request_id, {"Idempotent-Replayed": "true"}
+                )
 
         api_request = ApiRequest(
             params=params,
             path_params={k: str(v) for k, v in request.path_params.items()},
             stripe_version=request.headers.get("stripe-version"),
+            base_url=str(request.base_url),
         )
         try:
-            status, body = 200, handler(sim, api_request)
+            with sim.webhooks.caused_by(request_id, key):
+                status, body = 200, handler(sim, api_request)
         except StripeError as exc:
             status, body = exc.status, exc.body()
         # Like Stripe, keep results of requests that executed (successes and card declines),
@@ -67,9 +78,15 @@ def api_endpoint(sim: Simulator, handler: Handler) -> Endpoint:
             sim.state.idempotent_responses[(sim.config.api_key, key)] = StoredResponse(
                 request.method, path, params, status, body
             )
-        return _render(status, body)
+        return stripe_response(status, body, request_id)
 
     return endpoint
+
+
+async def unrecognized_route(request: Request, _exc: Exception) -> Response:
+    """The app's handler for Starlette's 404 and 405: Stripe answers both with a JSON 404."""
+    error = unrecognized_url(request.method, request.url.path)
+    return stripe_response(error.status, error.body(), new_id("req", 14))
 
 
 def _authenticate(api_key: str, authorization: str | None) -> None:
@@ -91,7 +108,6 @@ def _authenticate(api_key: str, authorization: str | None) -> None:
             401,
             "invalid_request_error",
             f"Invalid API Key provided: {token[:8]}{'*' * 4}{token[-4:]}",
-            code="api_key_invalid" if token.startswith("sk_") else None,
         )
 
 
@@ -113,7 +129,9 @@ def _idempotency_error(key: str) -> JSON:
     ).body()
 
 
-def _render(status: int, body: JSON, headers: dict[str, str] | None = None) -> Response:
+def stripe_response(
+    status: int, body: JSON, request_id: str, headers: dict[str, str] | None = None
+) -> Response:
     return JSONResponse(
-        body, status_code=status, headers={"Request-Id": new_id("req", 14), **(headers or {})}
+        body, status_code=status, headers={"Request-Id": request_id, **(headers or {})}
     )

@@ -1,4 +1,8 @@
-"""Stripe's error format: ``{"error": {"type": ..., "code": ..., "message": ...}}``."""
+"""Stripe's error format: ``{"error": {"type": ..., "code": ..., "message": ...}}``.
+
+``code`` is only ever one of the error codes Stripe's API reference lists (the contract tests
+check it against stripe-python's enum); ``decline_code`` is the issuer's reason on card errors.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
+    "authentication_required": "Your card was declined. This transaction requires authentication.",
 }
 
 
@@ -66,5 +71,15 @@ def no_such(kind: str, object_id: str, *, param: str = "id", status: int = 404) 
     )
 
 
-def unexpected_state(message: str) -> StripeError:
-    return invalid_request(message, code="payment_intent_unexpected_state")
+def unexpected_state(message: str, *, code: str = "payment_intent_unexpected_state") -> StripeError:
+    return invalid_request(message, code=code)
+
+
+def unrecognized_url(method: str, path: str) -> StripeError:
+    """Stripe's answer to a path it has no route for, or a method the path does not take."""
+    return StripeError(
+        404,
+        "invalid_request_error",
+        f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or "
+        "we can help at https://support.stripe.com/.",
+    )

@@ -51,7 +51,9 @@ def reject_unknown(params: JSON, allowed: Iterable[str]) -> None:
     known = {"expand", *allowed}
     for name in params:
         if name not in known:
-            raise invalid_request(f"Received unknown parameter: {name}", param=name)
+            raise invalid_request(
+                f"Received unknown parameter: {name}", code="parameter_unknown", param=name
+            )
 
 
 def required_str(params: JSON, name: str) -> str:
@@ -68,9 +70,7 @@ def optional_str(params: JSON, name: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise invalid_request(
-            f"Invalid string: {name}", code="parameter_invalid_string", param=name
-        )
+        raise invalid_request(f"Invalid string: {name}", param=name)
     return value
 
 
@@ -99,10 +99,18 @@ def optional_bool(params: JSON, name: str, default: bool = False) -> bool:
     if value is None:
         return default
     if value not in ("true", "false"):
-        raise invalid_request(
-            f"Invalid boolean: {value}", code="parameter_invalid_boolean", param=name
-        )
+        raise invalid_request(f"Invalid boolean: {value}", param=name)
     return value == "true"
+
+
+def off_session_flag(params: JSON) -> bool:
+    """``off_session``: ``true``/``false``, or the kind of off-session payment it is."""
+    value = optional_str(params, "off_session")
+    if value in (None, "false"):
+        return False
+    if value in ("true", "one_off", "recurring"):
+        return True
+    raise invalid_request(f"Invalid off_session: {value}", param="off_session")
 
 
 def one_of(

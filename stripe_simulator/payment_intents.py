@@ -2,6 +2,9 @@
 
 Cards settle at once; ``settle_later`` (control API only) parks an intent in ``processing`` until
 ``settle_intent`` decides it, to exercise the asynchronous ``payment_intent.processing`` path.
+A card that needs 3-D Secure (``authentication.py``) parks an on-session confirmation in
+``requires_action`` until ``complete_authentication`` hears the card holder's answer, and is
+declined with ``authentication_required`` off session.
 """
 
 from __future__ import annotations
@@ -9,20 +12,20 @@ from __future__ import annotations
 import copy
 import secrets
 
+from stripe_simulator.authentication import (
+    mark_set_up,
+    next_action,
+    payment_authentication_failure,
+    payment_needs_authentication,
+)
 from stripe_simulator.cards import behaviour_of, resolve_payment_method
-from stripe_simulator.charges import decline_charge, record_charge, settle_charge
+from stripe_simulator.charges import card_error, decline_charge, record_charge, settle_charge
 from stripe_simulator.customers import existing_customer
 from stripe_simulator.endpoint import ApiRequest
-from stripe_simulator.errors import (
-    DECLINE_MESSAGES,
-    JSON,
-    StripeError,
-    invalid_request,
-    no_such,
-    unexpected_state,
-)
+from stripe_simulator.errors import JSON, StripeError, invalid_request, no_such, unexpected_state
 from stripe_simulator.params import (
     metadata,
+    off_session_flag,
     one_of,
     optional_bool,
     optional_str,
@@ -34,7 +37,7 @@ from stripe_simulator.payment_methods import attach_to_customer
 from stripe_simulator.simulator import Simulator
 from stripe_simulator.store import new_id, now
 
-_CONFIRMABLE = ("requires_payment_method", "requires_confirmation")
+_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
 _CREATE_PARAMS = (
@@ -50,6 +53,7 @@ _CREATE_PARAMS = (
     "automatic_payment_methods",
     "setup_future_usage",
     "receipt_email",
+    "return_url",
     "statement_descriptor_suffix",
 )
 
@@ -67,7 +71,8 @@ def create_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
     if customer_id is not None:
         existing_customer(sim, customer_id, param="customer")
     confirm = optional_bool(params, "confirm")
-    if optional_bool(params, "off_session") and not confirm:
+    off_session = off_session_flag(params)
+    if off_session and not confirm:
         raise invalid_request(
             "You may only specify `off_session` when `confirm` is true.", param="off_session"
         )
@@ -108,7 +113,14 @@ def create_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
         intent["status"] = "requires_confirmation"
     sim.state.payment_intents[intent_id] = intent
     if confirm:
-        return confirm_intent(sim, intent, None)
+        return confirm_intent(
+            sim,
+            intent,
+            None,
+            off_session=off_session,
+            return_url=optional_str(params, "return_url"),
+            base_url=request.base_url,
+        )
     return intent
 
 
@@ -118,9 +130,17 @@ def retrieve_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
 
 
 def confirm_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
-    reject_unknown(request.params, ("payment_method", "off_session", "return_url"))
+    params = request.params
+    reject_unknown(params, ("payment_method", "off_session", "return_url"))
     intent = existing_intent(sim, request.path_params["id"])
-    return confirm_intent(sim, intent, optional_str(request.params, "payment_method"))
+    return confirm_intent(
+        sim,
+        intent,
+        optional_str(params, "payment_method"),
+        off_session=off_session_flag(params),
+        return_url=optional_str(params, "return_url"),
+        base_url=request.base_url,
+    )
 
 
 def cancel_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
@@ -133,15 +153,25 @@ def cancel_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
             f"{intent['status']}. Only a PaymentIntent with one of the following statuses may "
             f"be canceled: {', '.join(_CANCELABLE)}."
         )
-    intent.update(status="canceled", canceled_at=now(), cancellation_reason=reason)
+    intent.update(
+        status="canceled", canceled_at=now(), cancellation_reason=reason, next_action=None
+    )
     sim.webhooks.emit("payment_intent.canceled", intent)
     return intent
 
 
 def confirm_intent(
-    sim: Simulator, intent: JSON, payment_method_ref: str | None, *, settle_later: bool = False
+    sim: Simulator,
+    intent: JSON,
+    payment_method_ref: str | None,
+    *,
+    off_session: bool = False,
+    return_url: str | None = None,
+    base_url: str = "http://127.0.0.1/",
+    settle_later: bool = False,
 ) -> JSON:
-    """Confirm as Stripe would: succeed, or raise a 402 card error and reopen the intent."""
+    """Confirm as Stripe would: succeed, wait for the card holder to authenticate, or raise a
+    402 card error and reopen the intent."""
     if intent["status"] not in _CONFIRMABLE:
         raise unexpected_state(
             f"You cannot confirm this PaymentIntent because it has a status of {intent['status']}."
@@ -154,10 +184,59 @@ def confirm_intent(
             "To confirm the PaymentIntent, update it with a payment_method or pass one to confirm."
         )
     payment_method = sim.state.payment_methods[intent["payment_method"]]
+    if payment_needs_authentication(sim, payment_method["id"], off_session=off_session):
+        if off_session:
+            _decline(sim, intent, payment_method, "authentication_required")
+        intent.update(
+            status="requires_action",
+            last_payment_error=None,
+            next_action=next_action(
+                intent, payment_method, return_url=return_url, base_url=base_url
+            ),
+        )
+        sim.webhooks.emit("payment_intent.requires_action", intent)
+        return intent
+    return _charge(sim, intent, payment_method, settle_later=settle_later)
+
+
+def complete_authentication(sim: Simulator, intent: JSON, *, succeed: bool) -> JSON:
+    """The card holder's answer to 3-D Secure (control API), as their SDK reports it: the
+    intent succeeds (or its card is then declined), or returns to ``requires_payment_method``
+    with ``payment_intent_authentication_failure``."""
+    if intent["status"] != "requires_action":
+        raise unexpected_state(
+            f"This PaymentIntent has a status of {intent['status']}, not requires_action."
+        )
+    payment_method = sim.state.payment_methods[intent["payment_method"]]
+    intent["next_action"] = None
+    if not succeed:
+        intent.update(
+            status="requires_payment_method",
+            payment_method=None,
+            last_payment_error=payment_authentication_failure(payment_method),
+        )
+        sim.webhooks.emit("payment_intent.payment_failed", intent)
+        return intent
+    try:
+        return _charge(sim, intent, payment_method, settle_later=False, authenticated=True)
+    except StripeError:
+        # Declined after authenticating: the card holder's SDK reads the reopened intent.
+        return intent
+
+
+def _charge(
+    sim: Simulator,
+    intent: JSON,
+    payment_method: JSON,
+    *,
+    settle_later: bool,
+    authenticated: bool = False,
+) -> JSON:
     decline_code = behaviour_of(sim, payment_method["id"]).decline_code
     if decline_code is not None:
-        _decline(sim, intent, payment_method, decline_code)
-    charge = record_charge(sim, intent, payment_method, "pending" if settle_later else "succeeded")
+        _decline(sim, intent, payment_method, decline_code, authenticated=authenticated)
+    status = "pending" if settle_later else "succeeded"
+    charge = record_charge(sim, intent, payment_method, status, authenticated=authenticated)
     intent.update(latest_charge=charge["id"], last_payment_error=None)
     if settle_later:
         intent["status"] = "processing"
@@ -183,7 +262,7 @@ def settle_intent(sim: Simulator, intent: JSON, *, succeed: bool) -> JSON:
     intent.update(
         status="requires_payment_method",
         payment_method=None,
-        last_payment_error=_card_error(charge, payment_method, "generic_decline").body()["error"],
+        last_payment_error=card_error(charge, payment_method, "generic_decline").body()["error"],
     )
     sim.webhooks.emit("payment_intent.payment_failed", intent)
     return intent
@@ -207,33 +286,34 @@ def _use_payment_method(sim: Simulator, intent: JSON, reference: str) -> None:
 
 
 def _succeed(sim: Simulator, intent: JSON, charge: JSON) -> None:
-    intent.update(status="succeeded", amount_received=intent["amount"])
+    intent.update(status="succeeded", amount_received=intent["amount"], next_action=None)
+    payment_method = sim.state.payment_methods[charge["payment_method"]]
     if intent["setup_future_usage"] and intent["customer"]:
-        attach_to_customer(sim.state.payment_methods[charge["payment_method"]], intent["customer"])
+        attach_to_customer(sim, payment_method, intent["customer"])
+    if intent["setup_future_usage"] == "off_session":
+        # Saved with the card holder present (and authenticated, if the card asked).
+        mark_set_up(sim, payment_method["id"])
     sim.webhooks.emit("payment_intent.succeeded", intent)
 
 
-def _decline(sim: Simulator, intent: JSON, payment_method: JSON, decline_code: str) -> None:
-    charge = record_charge(sim, intent, payment_method, "failed")
+def _decline(
+    sim: Simulator,
+    intent: JSON,
+    payment_method: JSON,
+    decline_code: str,
+    *,
+    authenticated: bool = False,
+) -> None:
+    charge = record_charge(sim, intent, payment_method, "failed", authenticated=authenticated)
     decline_charge(charge, decline_code)
-    error = _card_error(charge, payment_method, decline_code)
+    error = card_error(charge, payment_method, decline_code)
     intent.update(
         status="requires_payment_method",
         payment_method=None,
         latest_charge=charge["id"],
         last_payment_error=error.body()["error"],
+        next_action=None,
     )
     sim.webhooks.emit("payment_intent.payment_failed", intent)
     error.extra["payment_intent"] = copy.deepcopy(intent)
     raise error
-
-
-def _card_error(charge: JSON, payment_method: JSON, decline_code: str) -> StripeError:
-    return StripeError(
-        402,
-        "card_error",
-        DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"]),
-        code="card_declined",
-        decline_code=decline_code,
-        extra={"charge": charge["id"], "payment_method": copy.deepcopy(payment_method)},
-    )

@@ -1,10 +1,12 @@
-"""Refunds: whole or partial, never more than what is left on the charge."""
+"""Refunds: whole or partial, never more than what is left on the charge; listed a page at a
+time and read by id."""
 
 from __future__ import annotations
 
 from stripe_simulator.charges import existing_charge
 from stripe_simulator.endpoint import ApiRequest
 from stripe_simulator.errors import JSON, invalid_request, no_such
+from stripe_simulator.lists import PAGE_PARAMS, list_page
 from stripe_simulator.params import (
     metadata,
     one_of,
@@ -62,25 +64,28 @@ def create_refund(sim: Simulator, request: ApiRequest) -> JSON:
 
 
 def list_refunds(sim: Simulator, request: ApiRequest) -> JSON:
-    """Refunds, newest first, optionally of one PaymentIntent or charge."""
+    """Refunds, newest first, optionally of one PaymentIntent or charge, a page at a time."""
     params = request.params
-    reject_unknown(params, ("payment_intent", "charge", "limit"))
+    reject_unknown(params, ("payment_intent", "charge", *PAGE_PARAMS))
     intent_id = optional_str(params, "payment_intent")
     charge_id = optional_str(params, "charge")
-    limit = optional_int(params, "limit") or 10
-    if not 1 <= limit <= 100:
-        raise invalid_request("Invalid limit: must be between 1 and 100", param="limit")
-    matches = [
-        refund
-        for refund in reversed(sim.state.refunds.values())
-        if intent_id in (None, refund["payment_intent"]) and charge_id in (None, refund["charge"])
-    ]
-    return {
-        "object": "list",
-        "data": matches[:limit],
-        "has_more": len(matches) > limit,
-        "url": "/v1/refunds",
-    }
+    return list_page(
+        sim.state.refunds,
+        params,
+        url="/v1/refunds",
+        kind="refund",
+        matches=lambda refund: (
+            intent_id in (None, refund["payment_intent"]) and charge_id in (None, refund["charge"])
+        ),
+    )
+
+
+def retrieve_refund(sim: Simulator, request: ApiRequest) -> JSON:
+    reject_unknown(request.params, ())
+    refund = sim.state.refunds.get(request.path_params["id"])
+    if refund is None:
+        raise no_such("refund", request.path_params["id"])
+    return refund
 
 
 def _refundable_charge(sim: Simulator, params: JSON) -> JSON:

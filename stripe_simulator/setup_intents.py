@@ -1,20 +1,38 @@
-"""SetupIntents: save a card to a customer for later off-session charges."""
+"""SetupIntents: save a card to a customer for later off-session charges.
+
+A declined card leaves the intent in ``requires_payment_method`` (``setup_intent.setup_failed``).
+A card that needs 3-D Secure (``authentication.py``) waits in ``requires_action`` until
+``complete_setup_authentication`` hears the card holder's answer.
+"""
 
 from __future__ import annotations
 
 import copy
 import secrets
 
+from stripe_simulator.authentication import (
+    mark_set_up,
+    next_action,
+    setup_authentication_failure,
+    setup_needs_authentication,
+)
 from stripe_simulator.cards import behaviour_of, resolve_payment_method
 from stripe_simulator.customers import existing_customer
 from stripe_simulator.endpoint import ApiRequest
-from stripe_simulator.errors import DECLINE_MESSAGES, JSON, StripeError, invalid_request, no_such
+from stripe_simulator.errors import (
+    DECLINE_MESSAGES,
+    JSON,
+    StripeError,
+    invalid_request,
+    no_such,
+    unexpected_state,
+)
 from stripe_simulator.params import metadata, one_of, optional_bool, optional_str, reject_unknown
 from stripe_simulator.payment_methods import attach_to_customer
 from stripe_simulator.simulator import Simulator
 from stripe_simulator.store import new_id, now
 
-_CONFIRMABLE = ("requires_payment_method", "requires_confirmation")
+_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 def create_setup_intent(sim: Simulator, request: ApiRequest) -> JSON:
@@ -30,6 +48,7 @@ def create_setup_intent(sim: Simulator, request: ApiRequest) -> JSON:
             "confirm",
             "automatic_payment_methods",
             "description",
+            "return_url",
         ),
     )
     customer_id = optional_str(params, "customer")
@@ -60,22 +79,41 @@ def create_setup_intent(sim: Simulator, request: ApiRequest) -> JSON:
         intent["status"] = "requires_confirmation"
     sim.state.setup_intents[intent_id] = intent
     if optional_bool(params, "confirm"):
-        return confirm_setup(sim, intent, None)
+        return confirm_setup(
+            sim,
+            intent,
+            None,
+            return_url=optional_str(params, "return_url"),
+            base_url=request.base_url,
+        )
     return intent
 
 
 def retrieve_setup_intent(sim: Simulator, request: ApiRequest) -> JSON:
     reject_unknown(request.params, ("client_secret",))
-    return _existing(sim, request.path_params["id"])
+    return existing_setup_intent(sim, request.path_params["id"])
 
 
 def confirm_setup_intent(sim: Simulator, request: ApiRequest) -> JSON:
     reject_unknown(request.params, ("payment_method", "return_url"))
-    intent = _existing(sim, request.path_params["id"])
-    return confirm_setup(sim, intent, optional_str(request.params, "payment_method"))
+    intent = existing_setup_intent(sim, request.path_params["id"])
+    return confirm_setup(
+        sim,
+        intent,
+        optional_str(request.params, "payment_method"),
+        return_url=optional_str(request.params, "return_url"),
+        base_url=request.base_url,
+    )
 
 
-def confirm_setup(sim: Simulator, intent: JSON, reference: str | None) -> JSON:
+def confirm_setup(
+    sim: Simulator,
+    intent: JSON,
+    reference: str | None,
+    *,
+    return_url: str | None = None,
+    base_url: str = "http://127.0.0.1/",
+) -> JSON:
     if intent["status"] not in _CONFIRMABLE:
         raise invalid_request(
             f"You cannot confirm this SetupIntent because it has a status of {intent['status']}.",
@@ -103,18 +141,59 @@ def confirm_setup(sim: Simulator, intent: JSON, reference: str | None) -> JSON:
             status="requires_payment_method",
             payment_method=None,
             last_setup_error=error.body()["error"],
+            latest_attempt=new_id("setatt"),
+            next_action=None,
         )
+        sim.webhooks.emit("setup_intent.setup_failed", intent)
         error.extra["setup_intent"] = copy.deepcopy(intent)
         raise error
-    if intent["customer"] is not None:
-        attach_to_customer(payment_method, intent["customer"])
-    intent.update(status="succeeded", last_setup_error=None, latest_attempt=new_id("setatt"))
-    sim.webhooks.emit("setup_intent.succeeded", intent)
+    intent["latest_attempt"] = new_id("setatt")
+    if setup_needs_authentication(sim, payment_method["id"]):
+        intent.update(
+            status="requires_action",
+            last_setup_error=None,
+            next_action=next_action(
+                intent, payment_method, return_url=return_url, base_url=base_url
+            ),
+        )
+        sim.webhooks.emit("setup_intent.requires_action", intent)
+        return intent
+    return _succeed(sim, intent, payment_method)
+
+
+def complete_setup_authentication(sim: Simulator, intent: JSON, *, succeed: bool) -> JSON:
+    """The card holder's answer to 3-D Secure (control API): the card is saved, or the intent
+    returns to ``requires_payment_method`` with ``setup_intent_authentication_failure``."""
+    if intent["status"] != "requires_action":
+        raise unexpected_state(
+            f"This SetupIntent has a status of {intent['status']}, not requires_action.",
+            code="setup_intent_unexpected_state",
+        )
+    payment_method = sim.state.payment_methods[intent["payment_method"]]
+    intent["next_action"] = None
+    if succeed:
+        return _succeed(sim, intent, payment_method)
+    intent.update(
+        status="requires_payment_method",
+        payment_method=None,
+        last_setup_error=setup_authentication_failure(payment_method),
+    )
+    sim.webhooks.emit("setup_intent.setup_failed", intent)
     return intent
 
 
-def _existing(sim: Simulator, intent_id: str) -> JSON:
+def existing_setup_intent(sim: Simulator, intent_id: str) -> JSON:
     intent = sim.state.setup_intents.get(intent_id)
     if intent is None:
         raise no_such("setup_intent", intent_id)
+    return intent
+
+
+def _succeed(sim: Simulator, intent: JSON, payment_method: JSON) -> JSON:
+    if intent["customer"] is not None:
+        attach_to_customer(sim, payment_method, intent["customer"])
+    if intent["usage"] == "off_session":
+        mark_set_up(sim, payment_method["id"])
+    intent.update(status="succeeded", last_setup_error=None, next_action=None)
+    sim.webhooks.emit("setup_intent.succeeded", intent)
     return intent

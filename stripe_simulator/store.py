@@ -1,4 +1,6 @@
-"""In-memory state: Stripe objects by id, the request log and stored idempotent responses."""
+"""In-memory state: Stripe objects by id (in creation order, which lists page through), what
+each test card does and which cards are set up, the request log and stored idempotent
+responses."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import secrets
 import string
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 
 from stripe_simulator.errors import JSON
 
@@ -46,12 +49,24 @@ class StoredResponse:
     body: JSON
 
 
+class Authentication(Enum):
+    """When a test card's issuer asks the card holder to authenticate (3-D Secure)."""
+
+    NEVER = "never"
+    # Every setup and every payment, whether or not the card was set up.
+    ALWAYS = "always"
+    # Setups and on-session payments; off-session payments only until the card is set up.
+    UNLESS_SET_UP = "unless_set_up"
+
+
 @dataclass(frozen=True)
 class CardBehaviour:
-    """What a test card does: decline charges, and whether it also fails to be set up."""
+    """What a test card does: when it needs authentication, and the decline its charges get
+    (after any authentication); ``declines_setup``: setting it up is declined as well."""
 
     decline_code: str | None = None
     declines_setup: bool = False
+    authentication: Authentication = Authentication.NEVER
 
 
 @dataclass
@@ -68,5 +83,7 @@ class SimulatorState:
     # Delivery outcomes per event id: HTTP statuses or error names, in order.
     deliveries: dict[str, list[int | str]] = field(default_factory=dict)
     card_behaviour: dict[str, CardBehaviour] = field(default_factory=dict)
+    # Cards set up for future off-session use after authenticating (SCA's "set up" cards).
+    set_up_cards: set[str] = field(default_factory=set)
     requests: list[RecordedRequest] = field(default_factory=list)
     idempotent_responses: dict[tuple[str, str], StoredResponse] = field(default_factory=dict)

@@ -1,4 +1,10 @@
-"""Stripe-style events: built after a state change, signed, and delivered in the background."""
+"""Stripe-style events: built after a state change, signed, and delivered in the background.
+
+An event names the API request that caused it, as Stripe's do: ``request.id`` is that request's
+``Request-Id`` and ``request.idempotency_key`` the key it carried. Events caused by the world
+outside the API (a bank settling, a card holder authenticating, a dispute: the ``/_sim`` control
+API) have ``request.id`` null, like Stripe's automatic events.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import httpx
 
@@ -17,6 +26,9 @@ from stripe_simulator.errors import JSON
 from stripe_simulator.store import SimulatorState, new_id, now
 
 logger = logging.getLogger("stripe_simulator.webhooks")
+
+# The API request being handled, if any: what ``event.request`` says.
+_cause: ContextVar[JSON | None] = ContextVar("stripe_simulator_cause", default=None)
 
 
 def signature_header(payload: str, secret: str, timestamp: int | None = None) -> str:
@@ -39,6 +51,15 @@ class WebhookDispatcher:
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @contextmanager
+    def caused_by(self, request_id: str, idempotency_key: str | None) -> Iterator[None]:
+        """Events emitted inside this block name this API request as their cause."""
+        token = _cause.set({"id": request_id, "idempotency_key": idempotency_key})
+        try:
+            yield
+        finally:
+            _cause.reset(token)
+
     def emit(self, event_type: str, obj: JSON, previous_attributes: JSON | None = None) -> JSON:
         data: JSON = {"object": copy.deepcopy(obj)}
         if previous_attributes is not None:
@@ -51,7 +72,7 @@ class WebhookDispatcher:
             "data": data,
             "livemode": False,
             "pending_webhooks": 1 if self._config.webhook_url else 0,
-            "request": {"id": None, "idempotency_key": None},
+            "request": dict(_cause.get() or {"id": None, "idempotency_key": None}),
             "type": event_type,
         }
         self._state.events[event["id"]] = event
