@@ -29,6 +29,7 @@ from billing.payments.intent_events import (
     apply_payment_intent_canceled,
     apply_payment_intent_failed,
     apply_payment_intent_processing,
+    apply_payment_intent_requires_action,
     apply_payment_intent_succeeded,
 )
 from billing.payments.refund_events import apply_charge_refunded
@@ -57,6 +58,7 @@ HANDLERS: dict[str, EventHandler] = {
     "payment_method.detached": apply_payment_method_detached,
     "payment_intent.succeeded": apply_payment_intent_succeeded,
     "payment_intent.processing": apply_payment_intent_processing,
+    "payment_intent.requires_action": apply_payment_intent_requires_action,
     "payment_intent.payment_failed": apply_payment_intent_failed,
     "payment_intent.canceled": apply_payment_intent_canceled,
     "charge.refunded": apply_charge_refunded,
