@@ -135,12 +135,18 @@ async def _payment_of(event: StripeEventData) -> Payment | None:
     reference = _payment_ref(event.object)
     if reference is None:
         return None
+    # The payer of the intent may store its id between the lookup above and this one (the
+    # scheduler does, right after Stripe answers): the row lock taken here settles it.
     payment = await Payment.select_for_update().get_or_none(
-        id=reference, channel=PaymentChannel.CARD, stripe_payment_intent_id__isnull=True
+        id=reference, channel=PaymentChannel.CARD
     )
-    if payment is not None:
+    if payment is None:
+        return None
+    if payment.stripe_payment_intent_id is None:
         await Payment.filter(id=payment.id).update(stripe_payment_intent_id=intent_id)
         payment.stripe_payment_intent_id = intent_id
+    elif payment.stripe_payment_intent_id != intent_id:
+        return None
     return payment
 
 
