@@ -43,6 +43,8 @@ class CreditEntryKind(StrEnum):
 
 class PaymentStatus(StrEnum):
     PENDING = "PENDING"
+    # The card holder must authenticate (3-D Secure) before the bank decides.
+    REQUIRES_ACTION = "REQUIRES_ACTION"
     PROCESSING = "PROCESSING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
@@ -90,6 +92,8 @@ class InstallmentStatus(StrEnum):
     PAID = "PAID"
     FAILED = "FAILED"
     CANCELED = "CANCELED"
+    # Charged off-session, the bank asked for the patient: waits for them in the app.
+    NEEDS_AUTHENTICATION = "NEEDS_AUTHENTICATION"
 
 
 class ShipmentStatus(StrEnum):

@@ -24,6 +24,8 @@ from billing.errors import DomainError, ErrorCode
 from config.settings import Settings
 
 _log = logging.getLogger("billing.stripe_gateway")
+# Stripe's code (and decline code) of a charge the bank takes only with the card holder.
+AUTHENTICATION_REQUIRED = "authentication_required"
 
 _T = TypeVar("_T")
 
@@ -122,9 +124,11 @@ class StripeGateway:
                 options={"stripe_version": stripe.api_version},
             )
         )
-        if not key.secret:
+        # An answer without the secret is Stripe misbehaving, not a key: say "try again".
+        secret = getattr(key, "secret", None)
+        if not isinstance(secret, str) or not secret:
             raise DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
-        return key.secret
+        return secret
 
     async def retrieve_payment_method(self, payment_method_id: str) -> CardDetails:
         """The display facts of a saved card; ``NOT_FOUND`` when it is not a card."""
@@ -305,6 +309,18 @@ def _refund_facts(refund: stripe.Refund) -> RefundFacts:
     )
 
 
+class CardNeedsAuthentication(DomainError):
+    """An off-session charge the card's bank will only take with the card holder present
+    (Stripe's ``authentication_required`` decline). ``payment_intent_id`` is the intent the
+    card holder completes on their device."""
+
+    def __init__(self, payment_intent_id: str | None) -> None:
+        super().__init__(
+            ErrorCode.AUTHENTICATION_REQUIRED, "The card's bank asks the card holder to confirm."
+        )
+        self.payment_intent_id = payment_intent_id
+
+
 def _domain_error(error: stripe.StripeError) -> DomainError:
     if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError):
         return DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
@@ -314,9 +330,20 @@ def _domain_error(error: stripe.StripeError) -> DomainError:
             ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, "The payment provider refused our request."
         )
     if isinstance(error, stripe.CardError):
+        if AUTHENTICATION_REQUIRED in (error.code, getattr(error.error, "decline_code", None)):
+            return CardNeedsAuthentication(_intent_of(error))
         return DomainError(ErrorCode.INVALID_INPUT, "The card was declined.")
     if error.http_status == 404 or error.code == "resource_missing":
         return DomainError(ErrorCode.NOT_FOUND, "The payment provider has no such object.")
     if error.http_status is not None and error.http_status >= 500:
         return DomainError(ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE, UNAVAILABLE_MESSAGE)
     return DomainError(ErrorCode.CONFLICT, "The payment provider refused the request.")
+
+
+def _intent_of(error: stripe.StripeError) -> str | None:
+    """The PaymentIntent a card error is about, when Stripe's answer names it."""
+    body = error.json_body if isinstance(error.json_body, dict) else {}
+    detail = body.get("error")
+    intent = detail.get("payment_intent") if isinstance(detail, dict) else None
+    intent_id = intent.get("id") if isinstance(intent, dict) else None
+    return intent_id if isinstance(intent_id, str) else None

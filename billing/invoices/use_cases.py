@@ -16,6 +16,7 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from billing.audit.buffer import AuditBuffer, AuditedAction
+from billing.idempotency import keyed_request, once
 from billing.invoices.reorders import reorder_items as reorder
 from billing.invoices.rules import NewInsurance, NewInvoiceLine, invoice_currency
 from billing.invoices.rules import adjust_invoice as post_adjustment
@@ -63,29 +64,54 @@ async def create_invoice(audit: AuditBuffer, draft: InvoiceDraft) -> Invoice:
 
 
 async def record_insurance_decision(
-    audit: AuditBuffer, invoice_id: int, paid: Decimal, denied: Decimal
+    audit: AuditBuffer,
+    invoice_id: int,
+    paid: Decimal,
+    denied: Decimal,
+    *,
+    idempotency_key: str | None = None,
 ) -> Invoice:
-    """What the insurer paid and denied of the invoice's pending cover."""
+    """What the insurer paid and denied of the invoice's pending cover; a retry with the
+    same ``idempotency_key`` books it once."""
     currency = await invoice_currency(invoice_id)
     paid_minor = to_minor(paid, currency, "paid_minor")
     denied_minor = to_minor(denied, currency, "denied_minor")
-    async with in_transaction():
+    action = RECORD_INSURANCE_DECISION
+    request = keyed_request(
+        action.name, audit.actor.user_id, idempotency_key, invoice_id, paid_minor, denied_minor
+    )
+
+    async def decide() -> Invoice:
         invoice = await post_insurance_decision(
             invoice_id, paid_minor, denied_minor, actor_id=audit.actor.user_id
         )
-        await _record(audit, RECORD_INSURANCE_DECISION, invoice)
-    return invoice
+        await _record(audit, action, invoice)
+        return invoice
+
+    return await once(audit, action, request, decide, identify=_identify, load=_load)
 
 
 async def adjust_invoice(
-    audit: AuditBuffer, invoice_id: int, amount: Decimal, reason: str
+    audit: AuditBuffer,
+    invoice_id: int,
+    amount: Decimal,
+    reason: str,
+    *,
+    idempotency_key: str | None = None,
 ) -> Invoice:
-    """A discount, write-off or fee on the invoice, as a new ledger row with its reason."""
+    """A discount, write-off or fee on the invoice, as a new ledger row with its reason; a
+    retry with the same ``idempotency_key`` books it once."""
     amount_minor = to_minor(amount, await invoice_currency(invoice_id), "amount_minor")
-    async with in_transaction():
+    request = keyed_request(
+        ADJUST_INVOICE.name, audit.actor.user_id, idempotency_key, invoice_id, amount_minor, reason
+    )
+
+    async def adjust() -> Invoice:
         invoice = await post_adjustment(invoice_id, amount_minor, reason, audit.actor.user_id)
         await _record(audit, ADJUST_INVOICE, invoice)
-    return invoice
+        return invoice
+
+    return await once(audit, ADJUST_INVOICE, request, adjust, identify=_identify, load=_load)
 
 
 async def reorder_items(
@@ -96,6 +122,14 @@ async def reorder_items(
         invoice = await reorder(patient_id, invoice_id, line_ids)
         await _record(audit, REORDER_ITEMS, invoice, reference=str(invoice_id))
     return invoice
+
+
+async def _identify(invoice: Invoice) -> tuple[int, int | None]:
+    return invoice.id, invoice.patient_id
+
+
+async def _load(invoice_id: int) -> Invoice:
+    return await Invoice.get(id=invoice_id)
 
 
 async def _record(

@@ -23,6 +23,11 @@ _WORDS: dict[NotificationKind, tuple[str, str, str]] = {
         "We could not process a scheduled payment. Please check your payment method.",
         "/app/plans",
     ),
+    NotificationKind.INSTALLMENT_NEEDS_AUTHENTICATION: (
+        "A payment needs your confirmation",
+        "Your bank asks you to confirm a scheduled payment.",
+        "/app/plans",
+    ),
     NotificationKind.INVOICE_OVERDUE: (
         "You have a balance",
         "You have a balance.",

@@ -16,13 +16,23 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError, ErrorCode
-from billing.gateways.stripe import PaymentIntentStart, StripeGateway
+from billing.gateways.stripe import CardNeedsAuthentication, PaymentIntentStart, StripeGateway
 from billing.ledger.credits import patient_credit_balance
 from billing.money import require_positive_amount, to_decimal
-from billing.payments.listeners import payment_failed, payment_posted
+from billing.payments.listeners import (
+    payment_failed,
+    payment_needs_authentication,
+    payment_posted,
+)
 from billing.payments.reservations import reserve_balances
 from billing.payments.saved_cards import ensure_stripe_customer, own_saved_card
-from billing.payments.settlement import apply_credit, charged_minor, end_payment, post_payment
+from billing.payments.settlement import (
+    apply_credit,
+    charged_minor,
+    end_payment,
+    mark_requires_action,
+    post_payment,
+)
 from models.enums import AllocationStatus, InvoiceStatus, PaymentChannel, PaymentStatus
 from models.invoices import Invoice
 from models.patients import Patient
@@ -56,8 +66,8 @@ async def open_card_payment(
 ) -> Payment:
     """Record a payment of ``requests`` for the patient, holding each invoice's share.
 
-    The same ``idempotency_key`` returns the payment it first recorded (``CONFLICT`` when
-    the allocations differ). Field paths of errors point into ``allocations``:
+    The same ``idempotency_key`` returns the payment it first recorded (``IDEMPOTENCY_KEY_REUSED``
+    when the allocations differ). Field paths of errors point into ``allocations``:
     ``INVALID_INPUT`` (no allocations, too many, a bad key), ``DUPLICATE_INVOICE``,
     ``INVALID_AMOUNT``, ``NOT_FOUND`` (no such invoice of this patient, or card),
     ``INVOICE_NOT_PAYABLE`` (paid or void), ``CURRENCY_MISMATCH``,
@@ -104,6 +114,9 @@ async def request_payment_intent(
         return None
     try:
         intent = await _create_intent(payment, gateway, off_session)
+    except CardNeedsAuthentication as needs:
+        await wait_for_card_holder(payment, needs.payment_intent_id)
+        raise
     except DomainError as error:
         declined = off_session and error.code is ErrorCode.INVALID_INPUT
         async with in_transaction():
@@ -120,6 +133,25 @@ async def request_payment_intent(
     )
     payment.stripe_payment_intent_id = intent.payment_intent_id
     return intent
+
+
+async def wait_for_card_holder(payment: Payment, payment_intent_id: str | None) -> bool:
+    """The bank will take ``payment`` only once the card holder authenticates: it is
+    REQUIRES_ACTION, keeps its holds, and the domains that care hear it once (a plan's
+    installment then waits for the patient). False when it had moved on already."""
+    async with in_transaction():
+        locked = await Payment.select_for_update().get(id=payment.id)
+        if payment_intent_id and not locked.stripe_payment_intent_id:
+            await Payment.filter(id=locked.id, stripe_payment_intent_id__isnull=True).update(
+                stripe_payment_intent_id=payment_intent_id
+            )
+            locked.stripe_payment_intent_id = payment_intent_id
+        moved = await mark_requires_action(locked)
+        if moved:
+            await payment_needs_authentication(locked)
+    payment.status = locked.status
+    payment.stripe_payment_intent_id = locked.stripe_payment_intent_id
+    return moved
 
 
 async def _create_intent(
@@ -312,7 +344,7 @@ async def _replay(
     asked = {(request.invoice_id, request.amount_minor) for request in requests}
     if {(int(invoice), int(amount)) for invoice, amount in recorded} != asked:
         raise DomainError(
-            ErrorCode.CONFLICT,
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was used for a different payment.",
             "idempotency_key",
         )

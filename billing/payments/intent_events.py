@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing.gateways.stripe import AUTHENTICATION_REQUIRED
 from billing.money import to_decimal
+from billing.payments.card import wait_for_card_holder
 from billing.payments.listeners import payment_failed, payment_posted
 from billing.payments.settlement import (
     SETTLED,
@@ -26,6 +28,7 @@ from models.payments import Payment
 RESOURCE_TYPE = "Payment"
 SUCCEEDED_ACTION = "payment.succeeded"
 PROCESSING_ACTION = "payment.processing"
+REQUIRES_ACTION_ACTION = "payment.requires_action"
 FAILED_ACTION = "payment.failed"
 CANCELED_ACTION = "payment.canceled"
 FLAGGED_ACTION = "payment.flagged"
@@ -73,13 +76,30 @@ async def apply_payment_intent_processing(
     return EventEffect(StripeEventOutcome.APPLIED, f"payment {payment.id} processing")
 
 
+async def apply_payment_intent_requires_action(
+    event: StripeEventData, context: EventContext
+) -> EventEffect:
+    """The card holder must authenticate (3-D Secure) before the bank decides: the payment
+    shows as REQUIRES_ACTION and keeps its holds."""
+    payment = await _payment_of(event)
+    if payment is None:
+        return EventEffect(StripeEventOutcome.FLAGGED, "payment intent of no payment")
+    if _is_stale(payment, event, strictly_newer=payment.status is PaymentStatus.FAILED):
+        return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id}: older event")
+    return await _wait_for_card_holder(payment, event, context)
+
+
 async def apply_payment_intent_failed(event: StripeEventData, context: EventContext) -> EventEffect:
-    """The charge failed: the invoices' holds go back, and the patient reads why."""
+    """The charge failed: the invoices' holds go back, and the patient reads why. An
+    off-session charge the bank takes only with the card holder present did not fail: it
+    waits for them (REQUIRES_ACTION)."""
     payment = await _payment_of(event)
     if payment is None:
         return EventEffect(StripeEventOutcome.FLAGGED, "payment intent of no payment")
     if _is_stale(payment, event):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id}: older event")
+    if _needs_card_holder(event.object):
+        return await _wait_for_card_holder(payment, event, context)
     message = _failure_message(event.object)
     if not await end_payment(payment, PaymentStatus.FAILED, message):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} not in flight")
@@ -115,12 +135,18 @@ async def _payment_of(event: StripeEventData) -> Payment | None:
     reference = _payment_ref(event.object)
     if reference is None:
         return None
+    # The payer of the intent may store its id between the lookup above and this one (the
+    # scheduler does, right after Stripe answers): the row lock taken here settles it.
     payment = await Payment.select_for_update().get_or_none(
-        id=reference, channel=PaymentChannel.CARD, stripe_payment_intent_id__isnull=True
+        id=reference, channel=PaymentChannel.CARD
     )
-    if payment is not None:
+    if payment is None:
+        return None
+    if payment.stripe_payment_intent_id is None:
         await Payment.filter(id=payment.id).update(stripe_payment_intent_id=intent_id)
         payment.stripe_payment_intent_id = intent_id
+    elif payment.stripe_payment_intent_id != intent_id:
+        return None
     return payment
 
 
@@ -145,6 +171,23 @@ def _mismatch(intent: dict[str, Any], payment: Payment) -> str | None:
             f"{to_decimal(expected, payment.currency)} {payment.currency}"
         )
     return None
+
+
+async def _wait_for_card_holder(
+    payment: Payment, event: StripeEventData, context: EventContext
+) -> EventEffect:
+    if not await wait_for_card_holder(payment, None):
+        return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} not waiting")
+    await _stamp(payment, event)
+    await _audit(context, event, REQUIRES_ACTION_ACTION, payment)
+    return EventEffect(StripeEventOutcome.APPLIED, f"payment {payment.id} requires action")
+
+
+def _needs_card_holder(intent: dict[str, Any]) -> bool:
+    error = intent.get("last_payment_error")
+    if not isinstance(error, dict):
+        return False
+    return AUTHENTICATION_REQUIRED in (error.get("code"), error.get("decline_code"))
 
 
 def _failure_message(intent: dict[str, Any]) -> str:

@@ -23,6 +23,9 @@ class PaymentListener(Protocol):
     async def payment_failed(self, payment: Payment, failure_message: str | None) -> None:
         """``payment`` failed (declined, canceled) before anything posted."""
 
+    async def payment_needs_authentication(self, payment: Payment) -> None:
+        """An off-session charge of ``payment`` waits for the card holder to authenticate."""
+
     async def default_card_changed(self, patient_id: int) -> None:
         """The patient's default saved card is a new one."""
 
@@ -44,6 +47,11 @@ async def payment_posted(payment: Payment, invoice_ids: Sequence[int]) -> None:
 async def payment_failed(payment: Payment, failure_message: str | None) -> None:
     for listener in _listeners:
         await listener.payment_failed(payment, failure_message)
+
+
+async def payment_needs_authentication(payment: Payment) -> None:
+    for listener in _listeners:
+        await listener.payment_needs_authentication(payment)
 
 
 async def default_card_changed(patient_id: int) -> None:

@@ -25,7 +25,7 @@ from models.patients import CreditEntry
 from models.payments import Payment, PaymentAllocation
 
 # Statuses a payment in flight can leave for SUCCEEDED, FAILED or CANCELED.
-IN_FLIGHT = (PaymentStatus.PENDING, PaymentStatus.PROCESSING)
+IN_FLIGHT = (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.PROCESSING)
 SETTLED = (
     PaymentStatus.SUCCEEDED,
     PaymentStatus.PARTIALLY_REFUNDED,
@@ -41,10 +41,24 @@ def charged_minor(payment: Payment) -> int:
 
 
 async def mark_processing(payment: Payment) -> bool:
-    """PENDING (or FAILED, when the payer retries the intent) -> PROCESSING."""
+    """PENDING, REQUIRES_ACTION (authenticated) or FAILED (the payer retries the intent)
+    -> PROCESSING."""
+    moved = await Payment.filter(
+        id=payment.id,
+        status__in=(PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.FAILED),
+    ).update(status=PaymentStatus.PROCESSING, failure_message=None, updated_at=now())
+    return moved == 1
+
+
+async def mark_requires_action(payment: Payment) -> bool:
+    """PENDING (or FAILED, when the payer retries the intent) -> REQUIRES_ACTION: the card
+    holder must authenticate. The holds stay; the payment is still in flight. False when it
+    had moved on already, so whatever follows is done once."""
     moved = await Payment.filter(
         id=payment.id, status__in=(PaymentStatus.PENDING, PaymentStatus.FAILED)
-    ).update(status=PaymentStatus.PROCESSING, failure_message=None, updated_at=now())
+    ).update(status=PaymentStatus.REQUIRES_ACTION, failure_message=None, updated_at=now())
+    if moved == 1:
+        payment.status = PaymentStatus.REQUIRES_ACTION
     return moved == 1
 
 

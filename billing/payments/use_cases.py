@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from billing.audit.buffer import AuditBuffer, AuditedAction
 from billing.errors import DomainError, ErrorCode
 from billing.gateways.stripe import StripeGateway
+from billing.idempotency import forget, keyed_request, once
 from billing.invoices.rules import invoice_currency, own_invoice_currencies
 from billing.money import to_minor
 from billing.payments.card import AllocationRequest, open_card_payment, request_payment_intent
@@ -25,7 +26,7 @@ from billing.payments.offline import record_offline_payment as record_offline
 from billing.payments.refunds import open_refund, payment_currency, payment_patient, send_refund
 from billing.payments.saved_cards import CardSetup, mark_detached, remove_saved_card
 from billing.payments.saved_cards import start_saving_card as start_card_setup
-from models.enums import PaymentChannel
+from models.enums import PaymentChannel, RefundStatus
 from models.payments import Payment, Refund
 
 PAY_INVOICES = AuditedAction("payment.started", "Payment")
@@ -104,28 +105,54 @@ async def record_offline_payment(
     amount: Decimal,
     channel: PaymentChannel,
     reference: str | None,
+    *,
+    idempotency_key: str | None = None,
 ) -> Payment:
-    """Staff record a check, cash or bank payment against one invoice."""
+    """Staff record a check, cash or bank payment against one invoice; a retry with the
+    same ``idempotency_key`` books it once."""
     amount_minor = to_minor(amount, await invoice_currency(invoice_id), "amount_minor")
-    async with in_transaction():
+    action = RECORD_OFFLINE_PAYMENT
+    request = keyed_request(
+        action.name,
+        audit.actor.user_id,
+        idempotency_key,
+        invoice_id,
+        amount_minor,
+        channel.value,
+        reference,
+    )
+
+    async def record() -> Payment:
         payment = await record_offline(
             invoice_id, amount_minor, channel, reference, actor_id=audit.actor.user_id
         )
         await audit.record_success(
-            RECORD_OFFLINE_PAYMENT,
-            resource_id=payment.id,
-            patient_id=payment.patient_id,
-            reference=str(invoice_id),
+            action, resource_id=payment.id, patient_id=payment.patient_id, reference=str(invoice_id)
         )
-    return payment
+        return payment
+
+    return await once(audit, action, request, record, identify=_identify, load=_load_payment)
 
 
 async def refund_payment(
-    audit: AuditBuffer, payment_id: int, amount: Decimal, reason: str, gateway: StripeGateway
+    audit: AuditBuffer,
+    payment_id: int,
+    amount: Decimal,
+    reason: str,
+    gateway: StripeGateway,
+    *,
+    idempotency_key: str | None = None,
 ) -> Refund:
-    """Staff refund part or all of a card payment; the ledger follows Stripe's word."""
+    """Staff refund part or all of a card payment; the ledger follows Stripe's word. A
+    retry with the same ``idempotency_key`` refunds once (and finishes a refund whose
+    first attempt never reached Stripe); after Stripe refused or could not be reached the
+    key is free again."""
     amount_minor = to_minor(amount, await payment_currency(payment_id), "amount")
-    async with in_transaction():
+    request = keyed_request(
+        REFUND_PAYMENT.name, audit.actor.user_id, idempotency_key, payment_id, amount_minor, reason
+    )
+
+    async def open_one() -> Refund:
         refund = await open_refund(payment_id, amount_minor, reason, actor_id=audit.actor.user_id)
         await audit.record_success(
             REFUND_PAYMENT,
@@ -133,7 +160,34 @@ async def refund_payment(
             patient_id=await payment_patient(payment_id),
             reference=str(payment_id),
         )
-    return await send_refund(refund, gateway)
+        return refund
+
+    refund = await once(
+        audit, REFUND_PAYMENT, request, open_one, identify=_identify_refund, load=_load_refund
+    )
+    if refund.status is not RefundStatus.PENDING or refund.stripe_refund_id is not None:
+        return refund
+    try:
+        return await send_refund(refund, gateway)
+    except DomainError:
+        await forget(request)
+        raise
+
+
+async def _identify(payment: Payment) -> tuple[int, int | None]:
+    return payment.id, payment.patient_id
+
+
+async def _load_payment(payment_id: int) -> Payment:
+    return await Payment.get(id=payment_id)
+
+
+async def _identify_refund(refund: Refund) -> tuple[int, int | None]:
+    return refund.id, await payment_patient(refund.payment_id)
+
+
+async def _load_refund(refund_id: int) -> Refund:
+    return await Refund.get(id=refund_id)
 
 
 async def _allocation_requests(

@@ -56,6 +56,29 @@ async def installment_failed(payment: Payment, failure_message: str | None) -> N
         await _fail_attempt(payment.installment_id, lambda row: row.payment_id == payment.id)
 
 
+async def installment_needs_authentication(payment: Payment) -> None:
+    """The bank asked for the patient on ``payment``'s off-session charge: the installment
+    waits (``NEEDS_AUTHENTICATION``, still claimed by the attempt, so no scheduler charges
+    the card again meanwhile) and the patient is told, once, to confirm it in the app. Not a
+    failure: no retry is spent. A repeated call changes nothing."""
+    if payment.installment_id is None:
+        return
+    async with in_transaction():
+        moved = await Installment.filter(
+            id=payment.installment_id,
+            payment_id=payment.id,
+            status__in=(InstallmentStatus.SCHEDULED, InstallmentStatus.FAILED),
+        ).update(status=InstallmentStatus.NEEDS_AUTHENTICATION, next_attempt_on=None)
+        if moved != 1:
+            return
+        plan = await PaymentPlan.get(installments__id=payment.installment_id)
+        await queue_notification(
+            plan.patient_id,
+            NotificationKind.INSTALLMENT_NEEDS_AUTHENTICATION,
+            f"installment-{payment.installment_id}-authenticate-{payment.id}",
+        )
+
+
 async def attempt_failed(installment_id: int, attempt: int) -> None:
     """Record that attempt number ``attempt`` failed before Stripe could decline it (no
     card to charge, or Stripe refused the request): it counts as a decline."""

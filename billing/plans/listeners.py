@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from billing.plans.installment_outcomes import (
     installment_failed,
+    installment_needs_authentication,
     installment_paid,
     retry_failed_installments,
 )
@@ -25,6 +26,10 @@ class PlanListener:
     async def payment_failed(self, payment: Payment, failure_message: str | None) -> None:
         if payment.installment_id is not None:
             await installment_failed(payment, failure_message)
+
+    async def payment_needs_authentication(self, payment: Payment) -> None:
+        if payment.installment_id is not None:
+            await installment_needs_authentication(payment)
 
     async def default_card_changed(self, patient_id: int) -> None:
         await retry_failed_installments(patient_id)

@@ -11,8 +11,10 @@ from collections.abc import Iterable, Sequence
 
 from tortoise.expressions import Q
 
+from billing.gateways.stripe import StripeGateway
 from billing.invoices.reads import Audience
-from models.enums import PaymentPlanStatus
+from models.enums import InstallmentStatus, PaymentPlanStatus, PaymentStatus
+from models.payments import Payment
 from models.plans import Installment, PaymentPlan
 
 
@@ -49,3 +51,25 @@ async def installments_by_plan(plan_ids: Sequence[int]) -> dict[int, list[Instal
     for row in rows:
         grouped[row.plan_id].append(row)
     return grouped
+
+
+async def authentication_secret(
+    installment_id: int, patient_id: int, gateway: StripeGateway
+) -> str | None:
+    """The client secret the patient's app completes a waiting installment's charge with
+    (3-D Secure), when the installment is theirs and NEEDS_AUTHENTICATION; None otherwise.
+    Read from Stripe each time: the secret is never stored here."""
+    installment = await Installment.get_or_none(
+        id=installment_id,
+        plan__patient_id=patient_id,
+        status=InstallmentStatus.NEEDS_AUTHENTICATION,
+    )
+    if installment is None or installment.payment_id is None:
+        return None
+    payment = await Payment.get_or_none(
+        id=installment.payment_id, status=PaymentStatus.REQUIRES_ACTION
+    )
+    if payment is None or not payment.stripe_payment_intent_id:
+        return None
+    intent = await gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+    return intent.client_secret

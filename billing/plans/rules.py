@@ -24,7 +24,14 @@ from models.payments import PaymentMethod
 from models.plans import Installment, PaymentPlan, PaymentPlanInvoice
 
 # Installments still to be collected.
-UNPAID = (InstallmentStatus.SCHEDULED, InstallmentStatus.FAILED)
+# Installments the plan still means to collect. One that needs the patient's authentication
+# stays claimed by its attempt, so only the scheduler's own SCHEDULED / FAILED ones are due.
+UNPAID = (
+    InstallmentStatus.SCHEDULED,
+    InstallmentStatus.FAILED,
+    InstallmentStatus.NEEDS_AUTHENTICATION,
+)
+DUE_AGAIN = (InstallmentStatus.SCHEDULED, InstallmentStatus.FAILED)
 ALREADY_IN_PLAN_MESSAGE = "An invoice is already in a payment plan."
 
 

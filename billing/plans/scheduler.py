@@ -11,7 +11,10 @@ attempt's payment has the deterministic idempotency key ``installment-<id>-attem
 
 The charge's outcome arrives by webhook like any payment's (``billing.plans.installment_outcomes``);
 a decline is also known at once and applied at once (the webhook then finds nothing to do).
-A claim left by a scheduler that died is resumed after ``STALE_CLAIM``.
+A claim left by a scheduler that died is resumed after ``STALE_CLAIM``. A charge the bank
+will only take with the patient present (3-D Secure) leaves the installment
+``NEEDS_AUTHENTICATION``, still claimed: no scheduler charges that card again while it
+waits for the patient to confirm in the app.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ from billing.plans.installment_outcomes import (
     attempt_failed,
     complete_when_collected,
     installment_failed,
+    installment_needs_authentication,
     installment_paid,
 )
 from billing.plans.payoff import settle_plan_to_balances
 from billing.plans.quotes import smallest_card_charge
-from billing.plans.rules import UNPAID
+from billing.plans.rules import DUE_AGAIN
 from models.enums import (
     AuditOutcome,
     InstallmentStatus,
@@ -56,6 +60,8 @@ CHARGE_ACTION = "installment.charge"
 class ChargeOutcome(StrEnum):
     CHARGED = "charged"  # Stripe took the charge; the webhook settles it
     DECLINED = "declined"
+    # The bank asked for the card holder: the installment waits for the patient in the app.
+    NEEDS_AUTHENTICATION = "needs_authentication"
     DEFERRED = "deferred"  # not charged now (balance held by another payment, no card...)
     UNAVAILABLE = "unavailable"  # Stripe could not be reached: tried again next run
     SETTLED = "settled"  # a resumed attempt whose outcome was already known
@@ -147,7 +153,7 @@ async def _due(moment: datetime, today: date | None) -> list[tuple[int, int, int
 
 async def _claim(installment_id: int, attempts: int, day: date, moment: datetime) -> _Claim | None:
     won = await Installment.filter(
-        id=installment_id, claimed_at__isnull=True, attempts=attempts, status__in=UNPAID
+        id=installment_id, claimed_at__isnull=True, attempts=attempts, status__in=DUE_AGAIN
     ).update(claimed_at=moment, attempts=attempts + 1, last_attempted_on=day, payment_id=None)
     if won != 1:
         return None
@@ -186,6 +192,8 @@ async def _request(claim: _Claim, payment: Payment, gateway: StripeGateway) -> C
         await request_payment_intent(payment, gateway, off_session=True)
     except DomainError as error:
         await payment.refresh_from_db()
+        if payment.status is PaymentStatus.REQUIRES_ACTION:
+            return ChargeOutcome.NEEDS_AUTHENTICATION
         if payment.status is PaymentStatus.FAILED:
             await installment_failed(payment, payment.failure_message)
             return ChargeOutcome.DECLINED
@@ -215,6 +223,9 @@ async def _resume(claim: _Claim, gateway: StripeGateway, audit_key: bytes) -> Ch
     if payment.status is PaymentStatus.FAILED:
         await installment_failed(payment, payment.failure_message)
         return ChargeOutcome.SETTLED
+    if payment.status is PaymentStatus.REQUIRES_ACTION:
+        await installment_needs_authentication(payment)
+        return ChargeOutcome.SETTLED
     if payment.status is PaymentStatus.CANCELED:
         await _held(claim).update(claimed_at=None)  # its key is spent: a new attempt next
         return ChargeOutcome.DEFERRED
@@ -225,7 +236,7 @@ async def _resume(claim: _Claim, gateway: StripeGateway, audit_key: bytes) -> Ch
 
 async def _stale_claims(moment: datetime, today: date | None) -> list[_Claim]:
     cutoff = moment - STALE_CLAIM
-    rows = await Installment.filter(status__in=UNPAID, claimed_at__lt=cutoff).order_by("id")
+    rows = await Installment.filter(status__in=DUE_AGAIN, claimed_at__lt=cutoff).order_by("id")
     claims = []
     for row in rows:
         if row.payment_id is not None and await _waiting_for_stripe(row.payment_id):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from tortoise.transactions import in_transaction
 
 from billing.audit.buffer import AuditBuffer, AuditedAction
+from billing.idempotency import keyed_request, once
 from billing.plans.quotes import PlanRules
 from billing.plans.rules import cancel_payment_plan as cancel_plan
 from billing.plans.rules import create_payment_plan as set_up_plan
@@ -32,14 +33,29 @@ async def create_payment_plan(
     payment_method_id: int,
     start_on: date | None,
     rules: PlanRules,
+    *,
+    idempotency_key: str | None = None,
 ) -> PaymentPlan:
-    """Set up a plan for the patient's invoices, charged monthly to a saved card."""
-    async with in_transaction():
+    """Set up a plan for the patient's invoices, charged monthly to a saved card; a retry
+    with the same ``idempotency_key`` sets it up once."""
+    request = keyed_request(
+        CREATE_PAYMENT_PLAN.name,
+        audit.actor.user_id,
+        idempotency_key,
+        list(invoice_ids),
+        monthly_amount.normalize(),
+        payment_method_id,
+        start_on,
+    )
+
+    async def set_up() -> PaymentPlan:
         plan = await set_up_plan(
             patient_id, invoice_ids, monthly_amount, payment_method_id, start_on, rules
         )
         await audit.record_success(CREATE_PAYMENT_PLAN, resource_id=plan.id, patient_id=patient_id)
-    return plan
+        return plan
+
+    return await once(audit, CREATE_PAYMENT_PLAN, request, set_up, identify=_identify, load=_load)
 
 
 async def cancel_payment_plan(audit: AuditBuffer, patient_id: int, plan_id: int) -> PaymentPlan:
@@ -48,3 +64,11 @@ async def cancel_payment_plan(audit: AuditBuffer, patient_id: int, plan_id: int)
         plan = await cancel_plan(patient_id, plan_id)
         await audit.record_success(CANCEL_PAYMENT_PLAN, resource_id=plan.id, patient_id=patient_id)
     return plan
+
+
+async def _identify(plan: PaymentPlan) -> tuple[int, int | None]:
+    return plan.id, plan.patient_id
+
+
+async def _load(plan_id: int) -> PaymentPlan:
+    return await PaymentPlan.get(id=plan_id)

@@ -73,6 +73,14 @@ class InsuranceDecisionInput:
     denied_amount: Decimal = strawberry.field(
         description="What the insurer refused; it becomes the patient's to pay."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Chosen by the client per attempt (1 to 255 characters); a retry with the same key "
+            "returns the first result and changes nothing, the same key with other input is "
+            "IDEMPOTENCY_KEY_REUSED. Null: no protection against a repeated request."
+        ),
+    )
 
 
 @strawberry.input(description="A change to an invoice's balance. Staff only.")
@@ -82,6 +90,14 @@ class AdjustInvoiceInput:
         description="Added to the balance; negative for a discount or write-off."
     )
     reason: str = strawberry.field(description="Why, for the audit trail.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Chosen by the client per attempt (1 to 255 characters); a retry with the same key "
+            "returns the first result and changes nothing, the same key with other input is "
+            "IDEMPOTENCY_KEY_REUSED. Null: no protection against a repeated request."
+        ),
+    )
 
 
 @strawberry.type(description="The result of a mutation that changes one invoice.")
@@ -179,6 +195,7 @@ class InvoiceMutation:
             row_id(input.invoice_id, RESOURCE_TYPE, "invoice_id"),
             input.paid_amount,
             input.denied_amount,
+            idempotency_key=input.idempotency_key,
         )
         return RecordInsuranceDecisionPayload(invoice=Invoice.from_model(row))
 
@@ -198,6 +215,7 @@ class InvoiceMutation:
             row_id(input.invoice_id, RESOURCE_TYPE, "invoice_id"),
             input.amount,
             input.reason,
+            idempotency_key=input.idempotency_key,
         )
         return AdjustInvoicePayload(invoice=Invoice.from_model(row))
 

@@ -66,6 +66,14 @@ class OfflinePaymentInput:
     reference: str | None = strawberry.field(
         default=None, description="A check number or bank reference."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Chosen by the client per attempt (1 to 255 characters); a retry with the same key "
+            "returns the first result and changes nothing, the same key with other input is "
+            "IDEMPOTENCY_KEY_REUSED. Null: no protection against a repeated request."
+        ),
+    )
 
 
 @strawberry.input(description="Money to return from a payment. Staff only.")
@@ -74,6 +82,14 @@ class RefundPaymentInput:
     amount: Decimal = strawberry.field(description="How much; at most what is left of it.")
     reason: str = strawberry.field(
         description="Why, for our audit trail only; never sent to the payment processor."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Chosen by the client per attempt (1 to 255 characters); a retry with the same key "
+            "returns the first result and changes nothing, the same key with other input is "
+            "IDEMPOTENCY_KEY_REUSED. Null: no protection against a repeated request."
+        ),
     )
 
 
@@ -205,6 +221,7 @@ class PaymentMutation:
             input.amount,
             PaymentChannel(input.method.value),
             input.reference,
+            idempotency_key=input.idempotency_key,
         )
         return RecordOfflinePaymentPayload(payment=Payment.from_model(payment))
 
@@ -223,6 +240,7 @@ class PaymentMutation:
             input.amount,
             input.reason,
             stripe_gateway(context.settings),
+            idempotency_key=input.idempotency_key,
         )
         return RefundPaymentPayload(refund=Refund.from_model(refund))
 

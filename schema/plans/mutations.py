@@ -29,6 +29,14 @@ class CreatePaymentPlanInput:
     start_on: datetime.date | None = strawberry.field(
         default=None, description="When the first installment is due; null for today."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Chosen by the client per attempt (1 to 255 characters); a retry with the same key "
+            "returns the first result and changes nothing, the same key with other input is "
+            "IDEMPOTENCY_KEY_REUSED. Null: no protection against a repeated request."
+        ),
+    )
 
 
 @strawberry.type(description="The result of a mutation that changes a payment plan.")
@@ -70,6 +78,7 @@ class PlanMutation:
             row_id(input.payment_method_id, "PaymentMethod", "payment_method_id"),
             input.start_on,
             plan_rules(context.settings),
+            idempotency_key=input.idempotency_key,
         )
         return CreatePaymentPlanPayload(plan=PaymentPlan.from_model(row))
 

@@ -9,6 +9,10 @@ from typing import Any
 import strawberry
 from strawberry import Info, relay
 
+from billing.errors import DomainError
+from billing.gateways.stripe import stripe_gateway
+from billing.plans.reads import authentication_secret
+from billing.plans.rules import UNPAID
 from models.enums import InstallmentStatus as InstallmentStatus
 from models.enums import PaymentPlanStatus as PaymentPlanStatus
 from models.plans import Installment as InstallmentRow
@@ -21,8 +25,6 @@ from schema.context import GraphQLContext
 from schema.plans.loaders import plan_loaders
 
 RESOURCE_TYPE = "PaymentPlan"
-# Installments the plan still means to collect.
-_UNPAID = (InstallmentStatus.SCHEDULED, InstallmentStatus.FAILED)
 
 strawberry.enum(PaymentPlanStatus, description="Where a payment plan stands.")
 strawberry.enum(InstallmentStatus, description="Where an installment stands.")
@@ -39,10 +41,32 @@ class Installment(NodeLookupNotImplemented, relay.Node):
         default=None,
         description="When a FAILED installment is charged again; null when it is not retried.",
     )
+    patient_id: strawberry.Private[int]
+
+    @fields.field(
+        description=(
+            "For a NEEDS_AUTHENTICATION installment, the Stripe PaymentIntent secret the "
+            "patient's app confirms it with (with the plan's saved card, which then asks for "
+            "3-D Secure); null otherwise, for anyone but the patient, and while Stripe cannot "
+            "be reached (ask again)."
+        )
+    )
+    async def client_secret(self, info: Info[GraphQLContext, Any]) -> str | None:
+        context = info.context
+        if self.status is not InstallmentStatus.NEEDS_AUTHENTICATION:
+            return None
+        if context.viewer.patient_id != self.patient_id:
+            return None
+        try:
+            return await authentication_secret(
+                self.id, self.patient_id, stripe_gateway(context.settings)
+            )
+        except DomainError:
+            return None
 
     @classmethod
-    def from_model(cls, row: InstallmentRow, currency: str) -> Installment:
-        """``currency`` is the plan's."""
+    def from_model(cls, row: InstallmentRow, currency: str, patient_id: int) -> Installment:
+        """``currency`` and ``patient_id`` are the plan's."""
         return cls(
             id=row.id,
             sequence=row.sequence,
@@ -50,6 +74,7 @@ class Installment(NodeLookupNotImplemented, relay.Node):
             status=InstallmentStatus(row.status),
             amount=Money.from_minor(row.amount_minor, currency),
             next_attempt_on=row.next_attempt_on,
+            patient_id=patient_id,
         )
 
 
@@ -81,13 +106,13 @@ class PaymentPlan(relay.Node):
     )
     async def remaining(self, info: Info[GraphQLContext, Any]) -> Money:
         rows = await self._installments(info)
-        owed = sum(row.amount_minor for row in rows if row.status in _UNPAID)
+        owed = sum(row.amount_minor for row in rows if row.status in UNPAID)
         return Money.from_minor(owed, self.currency)
 
     @fields.field(description="Every installment, in order.")
     async def installments(self, info: Info[GraphQLContext, Any]) -> list[Installment]:
         rows = await self._installments(info)
-        return [Installment.from_model(row, self.currency) for row in rows]
+        return [Installment.from_model(row, self.currency, self.patient_id) for row in rows]
 
     @fields.field(
         description="The next installment to be charged; null when none is left to charge."
@@ -95,8 +120,8 @@ class PaymentPlan(relay.Node):
     async def next_installment(self, info: Info[GraphQLContext, Any]) -> Installment | None:
         if self.status is not PaymentPlanStatus.ACTIVE:
             return None
-        unpaid = [row for row in await self._installments(info) if row.status in _UNPAID]
-        return Installment.from_model(unpaid[0], self.currency) if unpaid else None
+        unpaid = [row for row in await self._installments(info) if row.status in UNPAID]
+        return Installment.from_model(unpaid[0], self.currency, self.patient_id) if unpaid else None
 
     async def _installments(self, info: Info[GraphQLContext, Any]) -> list[InstallmentRow]:
         return await plan_loaders(info).installments_by_plan.load(self.id)

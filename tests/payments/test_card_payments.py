@@ -314,7 +314,7 @@ async def test_the_same_idempotency_key_returns_the_same_payment(
     other = await _pay(world, ada, _allocations((first, "10.00")))
     assert other["errors"] == [
         {
-            "code": "CONFLICT",
+            "code": "IDEMPOTENCY_KEY_REUSED",
             "field": "idempotencyKey",
             "message": "This idempotency key was used for a different payment.",
         }

@@ -149,6 +149,19 @@ async def test_a_bad_or_missing_signature_is_400_and_stores_nothing(
     assert await StripeEvent.all().count() == 0
 
 
+async def test_a_signed_body_that_is_not_utf8_is_400(
+    client: httpx.AsyncClient, secret: bytes
+) -> None:
+    raw = orjson.dumps(_event())[:-1] + b', "x": "\xff"}'
+    header = sign(raw, secret, int(time.time()))
+
+    response = await _deliver(client, raw, secret, signature=header)
+
+    assert response.status_code == 400
+    assert response.json()["result"] == "bad_signature"
+    assert await StripeEvent.all().count() == 0
+
+
 async def test_a_body_changed_after_signing_is_400(
     client: httpx.AsyncClient, secret: bytes
 ) -> None:

@@ -190,6 +190,27 @@ async def test_an_invoice_in_a_plan_cannot_go_into_another(
     assert refused.reference == "INVOICE_ALREADY_IN_PLAN"
 
 
+async def test_a_retried_plan_with_its_idempotency_key_is_set_up_once(
+    client: httpx.AsyncClient, ada: PatientCaller
+) -> None:
+    bill = await _bill(ada, 30_000)
+    card = global_id("PaymentMethod", (await card_row(ada.patient_id)).id)
+    fields = {"invoiceIds": [bill], "paymentMethodId": card, "idempotencyKey": "plan-tap-1"}
+
+    first = await _payload(client, CREATE, {"input": {**fields, "monthlyAmount": "50"}}, ada.token)
+    again = await _payload(
+        client, CREATE, {"input": {**fields, "monthlyAmount": "50.00"}}, ada.token
+    )
+    other = await _payload(client, CREATE, {"input": {**fields, "monthlyAmount": "60"}}, ada.token)
+
+    assert first["errors"] == []
+    assert again == first
+    assert [(e["code"], e["field"]) for e in other["errors"]] == [
+        ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+    ]
+    assert await PaymentPlanRow.filter(patient_id=ada.patient_id).count() == 1
+
+
 async def test_a_plan_needs_one_of_the_patients_saved_cards(
     client: httpx.AsyncClient, ada: PatientCaller, bob: PatientCaller
 ) -> None:

@@ -13,6 +13,7 @@ EXPECTED_ENUMS = {
     "InvoiceStatus": ["OPEN", "PENDING_INSURANCE", "PARTIALLY_PAID", "PAID", "VOID"],
     "PaymentStatus": [
         "PENDING",
+        "REQUIRES_ACTION",
         "PROCESSING",
         "SUCCEEDED",
         "FAILED",
@@ -21,7 +22,7 @@ EXPECTED_ENUMS = {
         "PARTIALLY_REFUNDED",
     ],
     "PaymentPlanStatus": ["ACTIVE", "COMPLETED", "DEFAULTED", "CANCELED"],
-    "InstallmentStatus": ["SCHEDULED", "PAID", "FAILED", "CANCELED"],
+    "InstallmentStatus": ["SCHEDULED", "PAID", "FAILED", "CANCELED", "NEEDS_AUTHENTICATION"],
     "ShipmentStatus": [
         "LABEL_CREATED",
         "IN_TRANSIT",
