@@ -4,10 +4,11 @@ WORKDIR /src
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
 COPY requirements.lock pyproject.toml README.md ./
-RUN /opt/venv/bin/pip install -r requirements.lock
+RUN /opt/venv/bin/pip install --require-hashes -r requirements.lock
 COPY api ./api
 COPY auth ./auth
 COPY billing ./billing
+COPY config ./config
 COPY models ./models
 COPY schema ./schema
 COPY webhooks ./webhooks

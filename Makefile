@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck test-suite schema clean bench
+.PHONY: install run test lint typecheck test-suite schema clean bench lock
 
+# Every package is installed from the lock with its hash checked: a tampered file fails.
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check \
-		-r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements-dev.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
 		--config-settings editable_mode=compat -e .
 	touch $(STAMP)
@@ -65,5 +66,17 @@ bench: install
 conformance: install $(CONFORMANCE_STAMP)
 	$(BIN)/pytest -s tests/api/test_conformance_graphql_http.py
 
+# Re-resolve the locks from pyproject.toml's pins, with hashes (pip-tools, in a venv of its own).
+# requirements.lock is what the image installs; requirements-dev.lock adds the test tools.
+LOCK_VENV := .venv-lock
+PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --resolver=backtracking
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip-tools==7.6.2
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.lock \
+		--output-file requirements-dev.lock pyproject.toml
+
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis conformance/node_modules
+	rm -rf $(VENV) $(LOCK_VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis conformance/node_modules
