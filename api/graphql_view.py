@@ -11,8 +11,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from auth.sessions import authenticate
-from auth.viewer import ANONYMOUS, Viewer, viewer_for_session
+from auth.sessions import check_access_token
+from auth.viewer import ANONYMOUS, EXPIRED, Viewer, viewer_for_session
 from billing.audit.buffer import AuditActor, AuditBuffer
 from billing.audit.chain import audit_chain_key
 from config.settings import Settings
@@ -57,16 +57,19 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
 
     async def _viewer(self, request: Request) -> Viewer:
         """The caller named by ``Authorization: Bearer <access token>``; anonymous when the
-        header is missing or the token is unknown, expired or revoked."""
+        header is missing or the token is unknown or revoked, and anonymous marked
+        ``session_expired`` when the token only ran out of time."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return ANONYMOUS
-        session = await authenticate(
+        checked = await check_access_token(
             token.strip(),
             now=datetime.now(UTC),
             idle_minutes=self.settings.session_idle_minutes,
         )
-        return ANONYMOUS if session is None else viewer_for_session(session)
+        if checked.session is not None:
+            return viewer_for_session(checked.session)
+        return EXPIRED if checked.expired else ANONYMOUS
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -37,6 +37,7 @@ from schema.plans.mutations import PlanMutation
 from schema.plans.queries import PlanQuery
 from schema.reports.queries import ReportQuery
 from schema.shipments.mutations import ShipmentMutation
+from schema.shipments.queries import ShipmentQuery
 from schema.statements.mutations import StatementMutation
 from schema.statements.queries import StatementQuery
 
@@ -63,6 +64,7 @@ def _query_type() -> type:
         InvoiceQuery,
         PaymentQuery,
         PlanQuery,
+        ShipmentQuery,
         LocationQuery,
         ReportQuery,
         AuditQuery,

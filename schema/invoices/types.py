@@ -22,7 +22,6 @@ from models.invoices import Invoice as InvoiceRow
 from models.invoices import InvoiceLine as InvoiceLineRow
 from schema.common import fields
 from schema.common.money import Money
-from schema.common.node import NodeLookupNotImplemented
 from schema.common.permissions import hidden_without
 from schema.context import GraphQLContext
 from schema.invoices.access import visible_nodes
@@ -35,7 +34,7 @@ strawberry.enum(InvoiceStatus, description="Where an invoice stands.")
 
 
 @strawberry.type(description="One billed item of an invoice.")
-class InvoiceLine(NodeLookupNotImplemented, relay.Node):
+class InvoiceLine(relay.Node):
     id: relay.NodeID[int]
     description: str | None = strawberry.field(
         description="What was provided; null for callers who may not see clinical details.",
@@ -53,6 +52,25 @@ class InvoiceLine(NodeLookupNotImplemented, relay.Node):
     amount: Money = strawberry.field(description="quantity times unitPrice.")
     reorderable: bool = strawberry.field(description="Whether reorderItems can order it again.")
     sku: str | None = strawberry.field(description="The product's catalog sku, when it has one.")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[InvoiceLine | None]:
+        """Lines of the caller's own invoices (any, for staff who read all bills); null
+        otherwise. Clinical details stay hidden from callers without CLINICAL_READ."""
+        return await visible_nodes(
+            info,
+            node_ids,
+            required=required,
+            resource_type="InvoiceLine",
+            loader=lambda loaders: loaders.line_by_id,
+            build=lambda row: cls.from_model(row, row.currency),
+        )
 
     @classmethod
     def from_model(cls, row: InvoiceLineRow | InvoiceLineRecord, currency: str) -> InvoiceLine:

@@ -14,9 +14,9 @@ from models.enums import PaymentPlanStatus as PaymentPlanStatus
 from models.plans import Installment as InstallmentRow
 from models.plans import PaymentPlan as PaymentPlanRow
 from schema.common import fields
-from schema.common.errors import ExpectedError, Payload, RequestErrorCode
+from schema.common.errors import Payload
 from schema.common.money import Money
-from schema.common.node import NodeLookupNotImplemented
+from schema.common.node import visible_nodes_by_id
 from schema.context import GraphQLContext
 from schema.plans.loaders import plan_loaders
 
@@ -29,7 +29,7 @@ strawberry.enum(InstallmentStatus, description="Where an installment stands.")
 
 
 @strawberry.type(description="One monthly charge of a payment plan.")
-class Installment(NodeLookupNotImplemented, relay.Node):
+class Installment(relay.Node):
     id: relay.NodeID[int]
     sequence: int = strawberry.field(description="1 for the first installment, and so on.")
     due_on: datetime.date = strawberry.field(description="When it is charged.")
@@ -39,6 +39,29 @@ class Installment(NodeLookupNotImplemented, relay.Node):
         default=None,
         description="When a FAILED installment is charged again; null when it is not retried.",
     )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Installment | None]:
+        """Installments of the caller's own plans (any, for staff who read all bills);
+        null otherwise."""
+
+        def record(context: GraphQLContext, row: InstallmentRow) -> None:
+            context.record_read("Installment", row.id, row.plan.patient_id)
+
+        return await visible_nodes_by_id(
+            info,
+            node_ids,
+            required=required,
+            load=plan_loaders(info).installment_by_id.load_many,
+            build=lambda row: cls.from_model(row, row.plan.currency),
+            record=record,
+        )
 
     @classmethod
     def from_model(cls, row: InstallmentRow, currency: str) -> Installment:
@@ -110,23 +133,18 @@ class PaymentPlan(relay.Node):
         required: bool = False,
     ) -> list[PaymentPlan | None]:
         """The caller's own plans (any, for staff who read all bills); null otherwise."""
-        context = info.context
-        if not context.viewer.is_authenticated:
-            context.record_denial(field=info.field_name)
-            raise ExpectedError(RequestErrorCode.UNAUTHENTICATED, "Sign in first.")
-        ids = [_row_id(node_id) for node_id in node_ids]
-        loader = plan_loaders(info).plan_by_id
-        found = await loader.load_many([row_id for row_id in ids if row_id])
-        rows = iter(found)
-        nodes: list[PaymentPlan | None] = []
-        for row_id in ids:
-            row = next(rows) if row_id else None
-            if row is not None:
-                context.record_read(RESOURCE_TYPE, row.id, row.patient_id)
-            nodes.append(None if row is None else cls.from_model(row))
-        if required and None in nodes:
-            raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such object.")
-        return nodes
+
+        def record(context: GraphQLContext, row: PaymentPlanRow) -> None:
+            context.record_read(RESOURCE_TYPE, row.id, row.patient_id)
+
+        return await visible_nodes_by_id(
+            info,
+            node_ids,
+            required=required,
+            load=plan_loaders(info).plan_by_id.load_many,
+            build=cls.from_model,
+            record=record,
+        )
 
     @classmethod
     def from_model(cls, row: PaymentPlanRow) -> PaymentPlan:
@@ -166,13 +184,3 @@ class PaymentPlanQuote(Payload):
         default_factory=list,
         description="Each monthlyAmount, then the remainder (more than 0, at most monthlyAmount).",
     )
-
-
-_MAX_ID_DIGITS = 18
-
-
-def _row_id(node_id: str) -> int | None:
-    """The primary key a global ID's node part names; None for anything else."""
-    if not (node_id.isascii() and node_id.isdigit()) or len(node_id) > _MAX_ID_DIGITS:
-        return None
-    return int(node_id) or None

@@ -21,8 +21,8 @@ from schema.invoices.access import visible_nodes
 from schema.invoices.loaders import loaders_for
 
 if TYPE_CHECKING:
-    # Invoices show their shipments, so the line type is imported lazily here.
-    from schema.invoices.types import InvoiceLine
+    # Invoices show their shipments, so the invoice types are imported lazily here.
+    from schema.invoices.types import Invoice, InvoiceLine
 
 strawberry.enum(ShipmentStatus, description="Where a shipment is.")
 
@@ -76,6 +76,18 @@ class Shipment(relay.Node):
     )
     invoice_id: strawberry.Private[int]
 
+    @fields.field(description="The invoice whose items are shipped.")
+    async def invoice(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[Invoice, strawberry.lazy("schema.invoices.types")]:
+        from schema.invoices.types import Invoice  # at call time: the modules import each other
+
+        row = await loaders_for(info).invoice_by_id.load(self.invoice_id)
+        if row is None:
+            raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such invoice.")
+        info.context.record_read("Invoice", row.id, row.patient_id)
+        return Invoice.from_model(row)
+
     @fields.field(description="What the shipment holds.")
     async def items(self, info: Info[GraphQLContext, None]) -> list[ShipmentItem]:
         rows = await loaders_for(info).items_by_shipment.load(self.id)
@@ -115,3 +127,8 @@ class Shipment(relay.Node):
             estimated_delivery=row.estimated_delivery,
             invoice_id=row.invoice_id,
         )
+
+
+@strawberry.type(name="ShipmentConnection", description="A page of shipments.")
+class ShipmentConnection(relay.Connection[Shipment]):
+    pass
