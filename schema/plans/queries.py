@@ -11,7 +11,7 @@ from strawberry import Info, relay
 
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.plans.quotes import quote_plan
+from billing.plans.quotes import MonthlyAmountTooLow, quote_plan
 from billing.plans.reads import patient_plans, plans_page
 from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode, UserError
@@ -43,8 +43,11 @@ StatusArgument = Annotated[
 class PlanQuery:
     @fields.field(
         description=(
-            "The installments a plan for these invoices would have. A monthlyAmount below "
-            "the minimum is an error, never raised silently."
+            "The installments a plan for these invoices would have: each monthlyAmount, "
+            "then the remainder; a remainder below the smallest card charge (0.50 USD) is "
+            "added to the installment before it. A monthlyAmount below the minimum is the "
+            "error MONTHLY_AMOUNT_TOO_LOW, never raised silently, and total and "
+            "minimumMonthly still say what the minimum is."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_READ)],
     )
@@ -61,6 +64,13 @@ class PlanQuery:
             ids = invoice_row_ids(invoice_ids)
             quote = await quote_plan(
                 patient_id, ids, monthly_amount, start_on, plan_rules(context.settings)
+            )
+        except MonthlyAmountTooLow as error:
+            # The minimum comes with the refusal, so the app can offer it.
+            return PaymentPlanQuote(
+                errors=[UserError.from_domain_error(error)],
+                total=Money.from_minor(error.total_minor, error.currency),
+                minimum_monthly=Money.from_minor(error.minimum_minor, error.currency),
             )
         except DomainError as error:
             return PaymentPlanQuote(errors=[UserError.from_domain_error(error)])

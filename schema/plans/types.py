@@ -82,7 +82,10 @@ class PaymentPlan(relay.Node):
     status: PaymentPlanStatus = strawberry.field(description="Where the plan stands.")
     total: Money = strawberry.field(description="The amount the plan covers.")
     monthly_amount: Money = strawberry.field(
-        description="Each installment but the last, which is the remainder."
+        description=(
+            "Each installment but the last, which is the remainder (with a remainder "
+            "below the smallest card charge added to it)."
+        )
     )
     start_on: datetime.date = strawberry.field(description="When the first installment is due.")
     created_at: datetime.datetime = strawberry.field(description="When the plan was set up.")
@@ -175,12 +178,21 @@ class QuotedInstallment:
 @strawberry.type(description="What a payment plan would look like; nothing is saved.")
 class PaymentPlanQuote(Payload):
     total: Money | None = strawberry.field(
-        default=None, description="The amount the plan would cover."
+        default=None,
+        description="The amount the plan would cover; null on errors but MONTHLY_AMOUNT_TOO_LOW.",
     )
     minimum_monthly: Money | None = strawberry.field(
-        default=None, description="The smallest monthly amount allowed for these invoices."
+        default=None,
+        description=(
+            "The smallest monthly amount allowed for these invoices; also given with "
+            "MONTHLY_AMOUNT_TOO_LOW."
+        ),
     )
     installments: list[QuotedInstallment] = strawberry.field(
         default_factory=list,
-        description="Each monthlyAmount, then the remainder (more than 0, at most monthlyAmount).",
+        description=(
+            "Each monthlyAmount, then the remainder (more than 0, at most monthlyAmount); "
+            "a remainder below the smallest card charge is added to the one before it "
+            "instead. Empty on errors."
+        ),
     )

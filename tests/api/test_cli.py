@@ -223,3 +223,29 @@ def test_serve_says_when_the_simulator_port_is_taken(database_url: str, busy_por
 
     assert result.returncode == 1
     assert f"the Stripe simulator did not start: port {busy_port} is in use" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("migrate",),
+        ("serve", "--port", "0"),
+        ("seed-demo",),
+        ("rotate-phi-key",),
+        ("send-reminders",),
+        ("charge-due-installments",),
+        ("export-schema",),
+    ],
+    ids=lambda command: command[0],
+)
+def test_every_command_refuses_a_malformed_phi_key_in_one_line_naming_it(
+    database_url: str, command: tuple[str, ...]
+) -> None:
+    result = run_billing(
+        *command, database_url=database_url, env={"PHI_ENCRYPTION_KEY": "dev:not-32-bytes"}
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("billing: configuration error: PHI_ENCRYPTION_KEY")
+    assert "Traceback" not in result.stderr
