@@ -176,6 +176,5 @@ def _refused_by_stripe(
 ) -> Confirmation:
     return Confirmation(
         ok=False,
-        report=f"{kind} {intent_id} with {payment_method}: refused by Stripe: "
-        f"{error.user_message}",
+        report=f"{kind} {intent_id} with {payment_method}: refused by Stripe: {error.user_message}",
     )

@@ -211,8 +211,7 @@ def _check_phi_key_ring(setting: Secret) -> None:
             )
         if not _PHI_KEY_ID.fullmatch(kid):
             raise SettingsError(
-                f"{name} entry {position}: the key id must be 1-32 letters, digits, "
-                "'.', '_' or '-'"
+                f"{name} entry {position}: the key id must be 1-32 letters, digits, '.', '_' or '-'"
             )
         try:
             material = base64.b64decode(encoded.strip(), validate=True)

@@ -66,6 +66,25 @@ def dev_confirm(
     )
 
 
+def make_charge_due(demo: RunningDemo, port: str) -> subprocess.CompletedProcess[str]:
+    """`make charge-due` as after `make run PORT=...`: the same port variables, nothing else."""
+    return subprocess.run(  # noqa: S603
+        [  # noqa: S607 - make from PATH, as a user runs it
+            "make",
+            "--no-print-directory",
+            "charge-due",
+            f"PORT={port}",
+            f"STRIPE_SIMULATOR_PORT={demo.simulator_port}",
+        ],
+        cwd=REPOSITORY,
+        env=demo_environment(demo.database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 async def _until(check: Any, *args: Any) -> Any:
     for _ in range(WAIT_STEPS):
         found = await check(*args)
@@ -157,21 +176,7 @@ async def test_a_newcomer_saves_a_card_pays_an_invoice_and_sees_declines(demo: R
         plan = created["data"]["createPaymentPlan"]
         assert plan["errors"] == []
         port = demo.app_url.rsplit(":", 1)[1]
-        charged = subprocess.run(  # noqa: S603
-            [
-                "make",
-                "--no-print-directory",
-                "charge-due",
-                f"PORT={port}",  # noqa: S607
-                f"STRIPE_SIMULATOR_PORT={demo.simulator_port}",
-            ],
-            cwd=REPOSITORY,
-            env=demo_environment(demo.database_url),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        charged = make_charge_due(demo, port)
         assert charged.returncode == 0, charged.stdout + charged.stderr
         assert "1 charged" in charged.stdout
 
