@@ -16,11 +16,22 @@ from models.enums import Role as Role
 from models.patients import Patient as PatientRow
 from models.users import User as UserRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.node import visible_nodes_by_id
 from schema.context import GraphQLContext
 from schema.patients.types import Patient
 
-strawberry.enum(Role, description="What a user may do.")
+described_enum(
+    Role,
+    "What a user may do.",
+    {
+        "PATIENT": "Reads and pays their own bills, plans, shipments and cards.",
+        "BILLING_STAFF": "Patients, invoices, insurance, adjustments, payments, refunds.",
+        "ACCOUNTANT": "Every bill's money and the reports; no clinical details.",
+        "ADMIN": "What billing staff may, and locations.",
+        "AUDITOR": "The access log only.",
+    },
+)
 
 
 class _SeesUsersPatient(BasePermission):

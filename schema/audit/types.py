@@ -16,11 +16,20 @@ from models.enums import AuditOutcome as AuditOutcome
 from schema.accounts.types import Role, User
 from schema.audit.loaders import users_by_id
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.node import nobody, visible_nodes_by_id
 from schema.context import GraphQLContext
 
-strawberry.enum(AuditOutcome, description="How an audited action ended.")
+described_enum(
+    AuditOutcome,
+    "How an audited action ended.",
+    {
+        "SUCCESS": "It was done.",
+        "FAILURE": "It was tried and refused by a rule (the reference holds the error code).",
+        "DENIED": "The caller was not allowed to try.",
+    },
+)
 
 _CURSOR_PREFIX = "audit-event"
 

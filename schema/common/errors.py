@@ -16,10 +16,16 @@ import strawberry
 
 from billing.errors import DomainError
 from billing.errors import ErrorCode as ErrorCode
+from schema.common.enums import described_enum
+from schema.common.error_codes import ERROR_CODE_DESCRIPTIONS
 
-# One enum for the whole API: the domain's codes, as they are.
-strawberry.enum(
-    ErrorCode, description="Why an operation could not be done; stable, for programs to branch on."
+# One enum for the whole API: the domain's codes, as they are, each saying when it comes.
+described_enum(
+    ErrorCode,
+    "Why an operation could not be done; stable, for programs to branch on. A payload's "
+    "errors use these codes, and so does a top-level error's extensions.code (besides "
+    "BAD_USER_INPUT, for a malformed cursor or argument).",
+    ERROR_CODE_DESCRIPTIONS,
 )
 
 

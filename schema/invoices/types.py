@@ -21,6 +21,7 @@ from models.enums import InvoiceStatus as InvoiceStatus
 from models.invoices import Invoice as InvoiceRow
 from models.invoices import InvoiceLine as InvoiceLineRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.money import Money
 from schema.common.permissions import hidden_without
 from schema.context import GraphQLContext
@@ -30,7 +31,17 @@ from schema.locations.types import Location
 from schema.payments.types import Payment
 from schema.shipments.types import Shipment
 
-strawberry.enum(InvoiceStatus, description="Where an invoice stands.")
+described_enum(
+    InvoiceStatus,
+    "Where an invoice stands.",
+    {
+        "OPEN": "Issued, nothing paid yet, no insurance decision pending.",
+        "PENDING_INSURANCE": "The insurer has not decided on its expected cover yet.",
+        "PARTIALLY_PAID": "Some of it is paid; a balance is left.",
+        "PAID": "Nothing is left to pay.",
+        "VOID": "Canceled by staff; nothing is owed on it.",
+    },
+)
 
 
 @strawberry.type(description="One billed item of an invoice.")
@@ -49,7 +60,7 @@ class InvoiceLine(relay.Node):
     )
     quantity: int = strawberry.field(description="How many were provided.")
     unit_price: Money = strawberry.field(description="The price of one.")
-    amount: Money = strawberry.field(description="quantity times unitPrice.")
+    amount: Money = strawberry.field(description="The quantity times unitPrice.")
     reorderable: bool = strawberry.field(description="Whether reorderItems can order it again.")
     sku: str | None = strawberry.field(description="The product's catalog sku, when it has one.")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info
@@ -39,7 +39,9 @@ class LocationMutation:
         audit=CREATE_LOCATION,
     )
     async def create_location(
-        self, info: Info[GraphQLContext, Any], input: CreateLocationInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[CreateLocationInput, strawberry.argument(description="The new location.")],
     ) -> CreateLocationPayload:
         row = await use_cases.create_location(
             info.context.audit, input.name, input.timezone, input.address

@@ -23,6 +23,7 @@ from models.payments import PaymentAllocation as PaymentAllocationRow
 from models.payments import PaymentMethod as PaymentMethodRow
 from models.payments import Refund as RefundRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.money import Money
 from schema.common.permissions import hidden_without
@@ -34,8 +35,29 @@ if TYPE_CHECKING:
     # Invoices show their payments, so the invoice type is imported lazily here.
     from schema.invoices.types import Invoice
 
-strawberry.enum(PaymentStatus, description="Where a payment stands.")
-strawberry.enum(RefundStatus, description="Where a refund stands.")
+described_enum(
+    PaymentStatus,
+    "Where a payment stands.",
+    {
+        "PENDING": "Started; the card is not confirmed yet. Its amounts are held on the invoices.",
+        "PROCESSING": "Confirmed; the bank has not decided yet.",
+        "SUCCEEDED": "Paid: the invoices' balances went down.",
+        "FAILED": "Declined or not completed; failureMessage says why, and the holds went back.",
+        "CANCELED": "Abandoned before it was paid; the holds went back.",
+        "REFUNDED": "Paid, then all of it given back.",
+        "PARTIALLY_REFUNDED": "Paid, then part of it given back (refunded says how much).",
+    },
+)
+described_enum(
+    RefundStatus,
+    "Where a refund stands.",
+    {
+        "PENDING": "Asked of Stripe; the money has not gone back yet.",
+        "SUCCEEDED": "The money went back to the card (or was handed back).",
+        "FAILED": "Stripe could not return it; staff follow up.",
+        "CANCELED": "Withdrawn before it went through.",
+    },
+)
 
 
 @strawberry.type(description="The part of a payment meant for one invoice.")

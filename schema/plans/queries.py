@@ -54,8 +54,18 @@ class PlanQuery:
     async def quote_payment_plan(
         self,
         info: Info[GraphQLContext, Any],
-        invoice_ids: list[relay.GlobalID],
-        monthly_amount: Decimal,
+        invoice_ids: Annotated[
+            list[relay.GlobalID],
+            strawberry.argument(
+                description="The patient's invoices (1 to 50 Invoice IDs) the plan would cover."
+            ),
+        ],
+        monthly_amount: Annotated[
+            Decimal,
+            strawberry.argument(
+                description="Each installment but the last, in the invoices' currency."
+            ),
+        ],
         start_on: StartOnArgument = None,
     ) -> PaymentPlanQuote:
         context = info.context

@@ -14,6 +14,7 @@ from models.enums import PaymentPlanStatus as PaymentPlanStatus
 from models.plans import Installment as InstallmentRow
 from models.plans import PaymentPlan as PaymentPlanRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import Payload
 from schema.common.money import Money
 from schema.common.node import visible_nodes_by_id
@@ -24,8 +25,26 @@ RESOURCE_TYPE = "PaymentPlan"
 # Installments the plan still means to collect.
 _UNPAID = (InstallmentStatus.SCHEDULED, InstallmentStatus.FAILED)
 
-strawberry.enum(PaymentPlanStatus, description="Where a payment plan stands.")
-strawberry.enum(InstallmentStatus, description="Where an installment stands.")
+described_enum(
+    PaymentPlanStatus,
+    "Where a payment plan stands.",
+    {
+        "ACTIVE": "Installments are being charged as they fall due.",
+        "COMPLETED": "Everything the plan covers was paid.",
+        "DEFAULTED": "An installment stayed declined after its last retry; staff follow up.",
+        "CANCELED": "The patient stopped it; what was unpaid stays owed on the invoices.",
+    },
+)
+described_enum(
+    InstallmentStatus,
+    "Where an installment stands.",
+    {
+        "SCHEDULED": "Not charged yet; charged on dueOn.",
+        "PAID": "Charged and settled.",
+        "FAILED": "The charge was declined; retried on nextAttemptOn when that is set.",
+        "CANCELED": "Not charged: the plan ended, or what it covered was paid otherwise.",
+    },
+)
 
 
 @strawberry.type(description="One monthly charge of a payment plan.")

@@ -15,6 +15,7 @@ from models.shipments import Shipment as ShipmentRow
 from models.shipments import ShipmentEvent as ShipmentEventRow
 from models.shipments import ShipmentItem as ShipmentItemRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.context import GraphQLContext
 from schema.invoices.access import visible_nodes
@@ -24,7 +25,18 @@ if TYPE_CHECKING:
     # Invoices show their shipments, so the invoice types are imported lazily here.
     from schema.invoices.types import Invoice, InvoiceLine
 
-strawberry.enum(ShipmentStatus, description="Where a shipment is.")
+described_enum(
+    ShipmentStatus,
+    "Where a shipment is.",
+    {
+        "LABEL_CREATED": "Packed and labelled; the carrier has not picked it up yet.",
+        "IN_TRANSIT": "With the carrier, on its way.",
+        "OUT_FOR_DELIVERY": "On the delivery vehicle today.",
+        "DELIVERED": "Delivered.",
+        "EXCEPTION": "The carrier reports a problem (address, damage, delay).",
+        "RETURNED": "Sent back to us.",
+    },
+)
 
 
 @strawberry.type(description="How many of one invoice line a shipment holds.")

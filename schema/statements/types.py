@@ -16,6 +16,7 @@ from billing.statements.paper import PaperStatementRecord, paper_statements_by_i
 from models.patients import Patient as PatientRow
 from models.statements import PaperStatementStatus as PaperStatementStatus
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.node import nobody, visible_nodes_by_id
 from schema.context import GraphQLContext
@@ -23,7 +24,14 @@ from schema.invoices.loaders import loaders_for
 from schema.invoices.types import Invoice
 from schema.patients.types import Patient
 
-strawberry.enum(PaperStatementStatus, description="Where a request for a paper statement stands.")
+described_enum(
+    PaperStatementStatus,
+    "Where a request for a paper statement stands.",
+    {
+        "REQUESTED": "Waiting in the staff queue to be printed and mailed.",
+        "MAILED": "Put in the post (mailedAt says when).",
+    },
+)
 
 RESOURCE_TYPE = "PaperStatementRequest"
 _CURSOR_PREFIX = "paper-statement"

