@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck test-suite schema clean bench lock
+.PHONY: install run test lint typecheck test-suite schema clean bench lock charge-due send-reminders
 
 # Every package is installed from the lock with its hash checked: a tampered file fails.
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
@@ -26,6 +26,17 @@ run: install
 	$(BIN)/billing seed-demo
 	$(BIN)/billing serve --host $(HOST) --port $(PORT) \
 		--with-stripe-simulator --stripe-simulator-port $(STRIPE_SIMULATOR_PORT)
+
+# The cron commands against what `make run` serves (same HOST, PORT, database and, unless
+# STRIPE_SECRET_KEY is set, its Stripe simulator), without setting anything else.
+DEMO_SETTINGS = PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" \
+	$(if $(STRIPE_SECRET_KEY),,STRIPE_API_BASE="$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_SIMULATOR_PORT)}")
+
+charge-due: install
+	$(DEMO_SETTINGS) $(BIN)/billing charge-due-installments
+
+send-reminders: install
+	$(DEMO_SETTINGS) $(BIN)/billing send-reminders
 
 test: lint typecheck test-suite
 

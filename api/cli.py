@@ -118,10 +118,47 @@ def _build_parser() -> argparse.ArgumentParser:
     commands.add_parser("audit-verify", help="check the access log's hash chain").set_defaults(
         command=_audit_verify
     )
+    _add_dev_commands(commands)
     return parser
 
 
+def _add_dev_commands(commands: Any) -> None:
+    from api.dev_cards import TestCard
+
+    dev = commands.add_parser("dev", help="development helpers (refused in production)")
+    dev_commands = dev.add_subparsers(required=True, metavar="DEV_COMMAND")
+    confirm = dev_commands.add_parser(
+        "confirm",
+        help="confirm a SetupIntent or PaymentIntent with a Stripe test card, as the app's "
+        "Stripe SDK would, against the local Stripe simulator",
+    )
+    confirm.add_argument(
+        "--client-secret",
+        required=True,
+        metavar="S",
+        help="the clientSecret of startSavingCard (seti_...) or payInvoices (pi_...)",
+    )
+    confirm.add_argument(
+        "--card",
+        choices=[card.value for card in TestCard],
+        default=None,
+        help="the test card (default: visa; for a payment with a saved card, that card)",
+    )
+    confirm.add_argument(
+        "--stripe-simulator-port",
+        type=int,
+        default=DEFAULT_STRIPE_SIMULATOR_PORT,
+        metavar="PORT",
+        help="where `make run` runs the simulator, unless STRIPE_API_BASE is set",
+    )
+    confirm.set_defaults(command=_dev_confirm)
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.is_production and not os.environ.get("PUBLIC_BASE_URL", "").strip():
+        # Links (PDF statements) point where this server is reached. Each worker reads
+        # its settings from the environment (api.asgi).
+        os.environ["PUBLIC_BASE_URL"] = f"http://{_reachable_host(args.host)}:{args.port}"
     if not args.with_stripe_simulator:
         return _run_server(args)
     if settings.is_production:
@@ -400,6 +437,36 @@ def _notification_senders(settings: Settings) -> dict[NotificationChannel, Messa
             reminders.twilio_from_number,
         )
     return senders
+
+
+def _dev_confirm(args: argparse.Namespace, settings: Settings) -> int:
+    import stripe
+
+    from api.dev_cards import (
+        DevConfirmRefused,
+        TestCard,
+        confirm_with_test_card,
+        simulator_base,
+    )
+
+    card = TestCard(args.card) if args.card else None
+    api_base = simulator_base(settings, args.stripe_simulator_port)
+    try:
+        confirmation = asyncio.run(
+            confirm_with_test_card(settings, args.client_secret, card, api_base)
+        )
+    except DevConfirmRefused as refusal:
+        print(f"billing: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    except stripe.APIConnectionError:
+        print(
+            f"billing: no Stripe simulator answers at {api_base}: start `make run` (or pass "
+            "--stripe-simulator-port, or set STRIPE_API_BASE)",
+            file=sys.stderr,
+        )
+        return EXIT_TEMPORARY_FAILURE
+    print(f"billing: {confirmation.report}", file=sys.stdout if confirmation.ok else sys.stderr)
+    return 0 if confirmation.ok else 1
 
 
 def _aware_datetime(text: str) -> datetime:

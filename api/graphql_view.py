@@ -10,18 +10,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import process_result as http_result
+from strawberry.types import ExecutionResult
 
-from auth.sessions import authenticate
-from auth.viewer import ANONYMOUS, Viewer, viewer_for_session
+from api.graphql_media import GRAPHQL_RESPONSE_JSON, is_request_error, preferred_media_type
+from auth.sessions import check_access_token
+from auth.viewer import ANONYMOUS, EXPIRED, Viewer, viewer_for_session
 from billing.audit.buffer import AuditActor, AuditBuffer
 from billing.audit.chain import audit_chain_key
 from config.settings import Settings
 from schema.context import GraphQLContext
 
 
+class _SubResponse(Response):
+    """Strawberry's sub-response, carrying the media type the request asked for."""
+
+    media_type_wanted: str = "application/json"
+
+
 class BillingGraphQL(GraphQL[GraphQLContext, None]):
     """POST with a JSON body only: no queries over GET, no batching, no uploads, no
-    subscriptions. GraphiQL is served (over GET) in development only."""
+    subscriptions. GraphiQL is served (over GET) in development only.
+
+    A request whose ``Accept`` prefers ``application/graphql-response+json`` is answered
+    with that type, and its request errors with 400 and no ``data``; ``application/json``
+    is answered as Strawberry does (200, ``data`` and ``errors``).
+    """
 
     def __init__(self, schema: Any, settings: Settings) -> None:
         super().__init__(
@@ -33,6 +48,42 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
         )
         self.settings = settings
         self.audit_key = audit_chain_key(settings.secret_key.reveal())
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = _SubResponse()
+        sub_response.status_code = None  # type: ignore[assignment]
+        del sub_response.headers["content-length"]
+        sub_response.media_type_wanted = preferred_media_type(request.headers.get("accept"))
+        # process_result is given the request only: it finds its sub-response here.
+        request.state.graphql_sub_response = sub_response
+        return sub_response
+
+    async def process_result(
+        self, request: Request | WebSocket, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response_data = http_result(result)
+        sub_response = getattr(request.state, "graphql_sub_response", None)
+        if (
+            isinstance(sub_response, _SubResponse)
+            and sub_response.media_type_wanted == GRAPHQL_RESPONSE_JSON
+            and is_request_error(result.data, result.errors)
+        ):
+            response_data.pop("data", None)
+            sub_response.status_code = 400
+        return response_data
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if (
+            isinstance(sub_response, _SubResponse)
+            and sub_response.media_type_wanted == GRAPHQL_RESPONSE_JSON
+        ):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -57,16 +108,19 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
 
     async def _viewer(self, request: Request) -> Viewer:
         """The caller named by ``Authorization: Bearer <access token>``; anonymous when the
-        header is missing or the token is unknown, expired or revoked."""
+        header is missing or the token is unknown or revoked, and anonymous marked
+        ``session_expired`` when the token only ran out of time."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return ANONYMOUS
-        session = await authenticate(
+        checked = await check_access_token(
             token.strip(),
             now=datetime.now(UTC),
             idle_minutes=self.settings.session_idle_minutes,
         )
-        return ANONYMOUS if session is None else viewer_for_session(session)
+        if checked.session is not None:
+            return viewer_for_session(checked.session)
+        return EXPIRED if checked.expired else ANONYMOUS
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

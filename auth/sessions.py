@@ -70,29 +70,54 @@ async def create_session(user_id: int, *, scope: SessionScope, now: datetime) ->
     )
 
 
+@dataclass(frozen=True)
+class AccessTokenCheck:
+    """What an access token is worth: its session, or none, and then whether it is only
+    out of time (``expired``: the client should refresh, or sign in when that fails)."""
+
+    session: AuthenticatedSession | None
+    expired: bool = False
+
+
 async def authenticate(
     access_token: str, *, now: datetime, idle_minutes: int = DEFAULT_IDLE_MINUTES
 ) -> AuthenticatedSession | None:
     """The session ``access_token`` belongs to, or None if it is unknown, expired, idle,
     retired by a refresh, revoked, or its user is deactivated. Marks the session as seen."""
+    checked = await check_access_token(access_token, now=now, idle_minutes=idle_minutes)
+    return checked.session
+
+
+async def check_access_token(
+    access_token: str, *, now: datetime, idle_minutes: int = DEFAULT_IDLE_MINUTES
+) -> AccessTokenCheck:
+    """``authenticate``, telling an expired token from a worthless one. ``expired`` is set
+    only for a token of ours that ran out of time (its 15 minutes, the idle timeout or the
+    absolute lifetime) without being retired by a refresh or revoked, and whose user is
+    still active: a retired token says nothing more than an unknown one, so a client that
+    refreshed already is never led to present its old refresh token again."""
     if not access_token.startswith(ACCESS_PREFIX):
-        return None
+        return AccessTokenCheck(None)
     row = await AuthSession.get_or_none(access_token_hash=token_hash(access_token)).select_related(
         "user"
     )
-    if row is None or row.rotated_at is not None or row.access_expires_at <= now:
-        return None
-    if not _is_alive(row, now, idle_minutes) or not row.user.is_active:
-        return None
+    if row is None or row.rotated_at is not None or row.revoked_at is not None:
+        return AccessTokenCheck(None)
+    if not row.user.is_active:
+        return AccessTokenCheck(None)
+    if row.access_expires_at <= now or not _is_alive(row, now, idle_minutes):
+        return AccessTokenCheck(None, expired=True)
     if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
         await AuthSession.filter(id=row.id, last_seen_at__lt=now).update(last_seen_at=now)
     user: User = row.user
-    return AuthenticatedSession(
-        session_id=row.id,
-        user_id=user.id,
-        roles=tuple(user.roles),
-        patient_id=user.patient_id,
-        scope=SessionScope(row.scope),
+    return AccessTokenCheck(
+        AuthenticatedSession(
+            session_id=row.id,
+            user_id=user.id,
+            roles=tuple(user.roles),
+            patient_id=user.patient_id,
+            scope=SessionScope(row.scope),
+        )
     )
 
 

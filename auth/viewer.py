@@ -15,6 +15,10 @@ class Viewer:
     patient_id: int | None
     session_id: int | None
     scopes: frozenset[Scope]
+    # The caller sent an access token that ran out of time: refresh, then try again.
+    session_expired: bool = False
+    # A staff session opened before TOTP was enrolled: it may only enroll.
+    mfa_enrollment_pending: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -33,13 +37,23 @@ class Viewer:
 
 
 ANONYMOUS = Viewer(user_id=None, roles=(), patient_id=None, session_id=None, scopes=frozenset())
+# Anonymous, but because the access token expired rather than because none was sent.
+EXPIRED = Viewer(
+    user_id=None,
+    roles=(),
+    patient_id=None,
+    session_id=None,
+    scopes=frozenset(),
+    session_expired=True,
+)
 
 
 def viewer_for_session(session: AuthenticatedSession) -> Viewer:
     """The viewer of an authenticated session, with the scopes its roles grant (only MFA
     enrollment for a staff session that has not enrolled yet)."""
     scopes = scopes_for_roles(session.roles)
-    if session.scope is SessionScope.MFA_ENROLLMENT:
+    enrollment_only = session.scope is SessionScope.MFA_ENROLLMENT
+    if enrollment_only:
         scopes = scopes & ENROLLMENT_ONLY_SCOPES
     return Viewer(
         user_id=session.user_id,
@@ -47,4 +61,5 @@ def viewer_for_session(session: AuthenticatedSession) -> Viewer:
         patient_id=session.patient_id,
         session_id=session.session_id,
         scopes=scopes,
+        mfa_enrollment_pending=enrollment_only,
     )

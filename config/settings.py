@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -58,6 +61,11 @@ _DEVELOPMENT_SECRETS: dict[str, str] = {
 }
 
 DEFAULT_DATABASE_URL = "sqlite://var/billing.sqlite3"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+# PHI_ENCRYPTION_KEY: comma-separated `kid:base64` entries of 32-byte AES keys.
+_PHI_KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+_PHI_KEY_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         name: _read_secret(env, name, default, environment)
         for name, default in _DEVELOPMENT_SECRETS.items()
     }
+    _check_phi_key_ring(secrets["PHI_ENCRYPTION_KEY"])
     database_url = env.get("DATABASE_URL", "").strip()
     if not database_url:
         if environment is Environment.PRODUCTION:
@@ -153,7 +162,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not public_base_url:
         if environment is Environment.PRODUCTION:
             raise SettingsError("PUBLIC_BASE_URL must be set in production")
-        public_base_url = "http://127.0.0.1:8000"
+        public_base_url = DEFAULT_PUBLIC_BASE_URL
     stripe_api_base = env.get("STRIPE_API_BASE", "").strip() or None
     if stripe_api_base and environment is Environment.PRODUCTION:
         _refuse_local_stripe_api_base(stripe_api_base)
@@ -186,6 +195,35 @@ def _read_secret(
             raise SettingsError(f"{name} is the development default; set a real secret")
         return Secret(value)
     return Secret(value or development_default)
+
+
+def _check_phi_key_ring(setting: Secret) -> None:
+    """Refuse a ``PHI_ENCRYPTION_KEY`` the cipher could not use, saying what is wrong with
+    which entry (by position and key id, never the key itself)."""
+    name = "PHI_ENCRYPTION_KEY"
+    seen: set[str] = set()
+    for position, entry in enumerate(setting.reveal().split(","), start=1):
+        kid, separator, encoded = entry.strip().partition(":")
+        if not separator or not kid or not encoded.strip():
+            raise SettingsError(
+                f"{name} entry {position} must look like 'kid:base64' of a "
+                f"{_PHI_KEY_BYTES}-byte key"
+            )
+        if not _PHI_KEY_ID.fullmatch(kid):
+            raise SettingsError(
+                f"{name} entry {position}: the key id must be 1-32 letters, digits, '.', '_' or '-'"
+            )
+        try:
+            material = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise SettingsError(f"{name} key {kid!r} is not valid base64") from None
+        if len(material) != _PHI_KEY_BYTES:
+            raise SettingsError(
+                f"{name} key {kid!r} must be {_PHI_KEY_BYTES} bytes, not {len(material)}"
+            )
+        if kid in seen:
+            raise SettingsError(f"{name} names key id {kid!r} twice")
+        seen.add(kid)
 
 
 def _refuse_local_stripe_api_base(url: str) -> None:

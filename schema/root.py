@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, GraphQLInterfaceType, GraphQLSchema
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -25,6 +25,7 @@ from schema.accounts.queries import AccountQuery
 from schema.audit.queries import AuditQuery
 from schema.common.access_log import AccessLog
 from schema.common.masking import MaskUnexpectedErrors, is_unexpected_error
+from schema.common.scalars import DESCRIBED_SCALARS
 from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.queries import InvoiceQuery
 from schema.locations.mutations import LocationMutation
@@ -37,6 +38,7 @@ from schema.plans.mutations import PlanMutation
 from schema.plans.queries import PlanQuery
 from schema.reports.queries import ReportQuery
 from schema.shipments.mutations import ShipmentMutation
+from schema.shipments.queries import ShipmentQuery
 from schema.statements.mutations import StatementMutation
 from schema.statements.queries import StatementQuery
 
@@ -63,6 +65,7 @@ def _query_type() -> type:
         InvoiceQuery,
         PaymentQuery,
         PlanQuery,
+        ShipmentQuery,
         LocationQuery,
         ReportQuery,
         AuditQuery,
@@ -117,7 +120,14 @@ def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
 
 
 class BillingSchema(strawberry.Schema):
-    """Logs only unexpected errors: an expected one is the client's business, not ours."""
+    """Logs only unexpected errors: an expected one is the client's business, not ours.
+    Describes its scalars and each type's ``id`` for app developers, not with Strawberry's
+    generic words."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("scalar_overrides", DESCRIBED_SCALARS)
+        super().__init__(*args, **kwargs)
+        _describe_ids(self._schema)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -125,6 +135,19 @@ class BillingSchema(strawberry.Schema):
         super().process_errors(
             [error for error in errors if is_unexpected_error(error)], execution_context
         )
+
+
+def _describe_ids(schema: GraphQLSchema) -> None:
+    node = schema.get_type("Node")
+    if not isinstance(node, GraphQLInterfaceType):
+        return
+    node.fields[
+        "id"
+    ].description = "An opaque global ID (a Relay global ID): node(id:) fetches the object by it."
+    for implementation in schema.get_implementations(node).objects:
+        implementation.fields[
+            "id"
+        ].description = f"The {implementation.name}'s opaque global ID; node(id:) fetches it again."
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -85,6 +85,7 @@ class InvoiceLineRecord:
     reorderable: bool
     sku: str | None
     currency: str
+    patient_id: int
 
 
 class InvoiceSortField(StrEnum):
@@ -143,7 +144,11 @@ class InvoicePage:
 
 _DEFAULT_TIMEZONE = "America/New_York"
 _INVOICE_COLUMNS = tuple(InvoiceRecord.__slots__)
-_LINE_COLUMNS = tuple(name for name in InvoiceLineRecord.__slots__ if name != "currency")
+# Of the line's own columns; its currency and patient are its invoice's.
+_LINE_COLUMNS = tuple(
+    name for name in InvoiceLineRecord.__slots__ if name not in ("currency", "patient_id")
+)
+_LINE_INVOICE_COLUMNS = {"currency": "invoice__currency", "patient_id": "invoice__patient_id"}
 
 
 def sort_value(record: InvoiceRecord, field: InvoiceSortField) -> SortValue:
@@ -195,7 +200,7 @@ async def lines_by_invoice(invoice_ids: Sequence[int]) -> dict[int, list[Invoice
     rows = (
         await InvoiceLine.filter(invoice_id__in=sorted(set(invoice_ids)))
         .order_by("invoice_id", "position")
-        .values(*_LINE_COLUMNS, currency="invoice__currency")
+        .values(*_LINE_COLUMNS, **_LINE_INVOICE_COLUMNS)
     )
     grouped: dict[int, list[InvoiceLineRecord]] = defaultdict(list)
     for row in rows:
@@ -209,7 +214,7 @@ async def visible_lines_by_id(
 ) -> dict[int, InvoiceLineRecord]:
     """Lines by id whose invoice the audience may see; others are left out."""
     condition = audience.restrict(Q(id__in=sorted(set(line_ids))), "invoice__patient_id")
-    rows = await InvoiceLine.filter(condition).values(*_LINE_COLUMNS, currency="invoice__currency")
+    rows = await InvoiceLine.filter(condition).values(*_LINE_COLUMNS, **_LINE_INVOICE_COLUMNS)
     return {line.id: line for line in map(_line_record, rows)}
 
 

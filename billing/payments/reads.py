@@ -15,8 +15,8 @@ from typing import Any
 from tortoise.expressions import Q
 
 from billing.invoices.reads import Audience
-from models.enums import PaymentStatus
-from models.payments import Payment, PaymentAllocation, PaymentMethod
+from models.enums import PaymentStatus, RefundStatus
+from models.payments import Payment, PaymentAllocation, PaymentMethod, Refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,19 @@ class PaymentMethodRecord:
     is_default: bool
 
 
+@dataclass(frozen=True, slots=True)
+class RefundRecord:
+    id: int
+    payment_id: int
+    patient_id: int
+    status: RefundStatus
+    amount_minor: int
+    currency: str
+    created_at: datetime
+
+
 _PAYMENT_COLUMNS = tuple(PaymentRecord.__slots__)
+_REFUND_COLUMNS = tuple(name for name in RefundRecord.__slots__ if name != "patient_id")
 _METHOD_COLUMNS = tuple(PaymentMethodRecord.__slots__)
 
 
@@ -110,6 +122,34 @@ async def payment_methods_by_id(
     condition = audience.restrict(Q(id__in=wanted, detached_at__isnull=True))
     rows = await PaymentMethod.filter(condition).values(*_METHOD_COLUMNS)
     return {method.id: method for method in (PaymentMethodRecord(**row) for row in rows)}
+
+
+async def refunds_by_id(audience: Audience, ids: Iterable[int]) -> dict[int, RefundRecord]:
+    """The refunds among ``ids`` of payments the audience may see, by id; others are left
+    out."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    condition = audience.restrict(Q(id__in=wanted), "payment__patient_id")
+    rows = await Refund.filter(condition).values(*_REFUND_COLUMNS, patient_id="payment__patient_id")
+    return {refund.id: refund for refund in map(_refund_record, rows)}
+
+
+async def refunds_by_payment(payment_ids: Sequence[int]) -> dict[int, list[RefundRecord]]:
+    """Each payment's refunds, newest first, whatever became of them (their status says)."""
+    rows = (
+        await Refund.filter(payment_id__in=sorted(set(payment_ids)))
+        .order_by("payment_id", "-created_at", "-id")
+        .values(*_REFUND_COLUMNS, patient_id="payment__patient_id")
+    )
+    grouped: dict[int, list[RefundRecord]] = defaultdict(list)
+    for refund in map(_refund_record, rows):
+        grouped[refund.payment_id].append(refund)
+    return grouped
+
+
+def _refund_record(row: dict[str, Any]) -> RefundRecord:
+    return RefundRecord(**{**row, "status": RefundStatus(row["status"])})
 
 
 def _payment_record(row: dict[str, Any]) -> PaymentRecord:

@@ -3,7 +3,9 @@ the installments a monthly amount makes.
 
 The arithmetic is exact in minor units: every installment is the monthly amount except the
 last, which is the remainder (more than 0, at most the monthly amount), so the installments
-always add up to the total. A monthly amount below the minimum is refused, never raised.
+always add up to the total. A remainder below the smallest card charge is added to the
+installment before it instead (that last one is then a little more than the monthly amount).
+A monthly amount below the minimum is refused, with the minimum, never raised.
 """
 
 from __future__ import annotations
@@ -38,6 +40,22 @@ class PlanRules:
     retry_days: tuple[int, ...] = (3, 7, 14)
 
 
+class MonthlyAmountTooLow(DomainError):
+    """``MONTHLY_AMOUNT_TOO_LOW``, with what the client needs to offer a valid amount: the
+    minimum and the total, in minor units of ``currency``."""
+
+    def __init__(self, minimum_minor: int, total_minor: int, currency: str) -> None:
+        super().__init__(
+            ErrorCode.MONTHLY_AMOUNT_TOO_LOW,
+            f"The monthly amount is below the minimum for these invoices, "
+            f"{to_decimal(minimum_minor, currency)} {currency}.",
+            MONTHLY_FIELD,
+        )
+        self.minimum_minor = minimum_minor
+        self.total_minor = total_minor
+        self.currency = currency
+
+
 @dataclass(frozen=True, slots=True)
 class QuotedInstallment:
     due_on: date
@@ -66,14 +84,17 @@ def minimum_monthly_minor(total_minor: int, currency: str, rules: PlanRules) -> 
 
 
 def split_into_installments(
-    total_minor: int, monthly_minor: int, start_on: date
+    total_minor: int, monthly_minor: int, start_on: date, smallest_charge_minor: int = 1
 ) -> tuple[QuotedInstallment, ...]:
-    """``monthly_minor`` each month from ``start_on``, the last one the remainder."""
+    """``monthly_minor`` each month from ``start_on``, the last one the remainder; a
+    remainder below ``smallest_charge_minor`` goes onto the installment before it."""
     if total_minor <= 0 or monthly_minor <= 0:
         raise ValueError("total and monthly amounts must be positive")
     count = -(-total_minor // monthly_minor)
     remainder = total_minor - monthly_minor * (count - 1)
     amounts = [monthly_minor] * (count - 1) + [remainder]
+    if count > 1 and remainder < smallest_charge_minor:
+        amounts = [*amounts[:-2], monthly_minor + remainder]
     return tuple(
         QuotedInstallment(due_on=add_months(start_on, index), amount_minor=amount)
         for index, amount in enumerate(amounts)
@@ -96,9 +117,9 @@ def quote_amounts(
 ) -> PlanQuote:
     """The quote for amounts already read from the invoices.
 
-    Raises ``MONTHLY_AMOUNT_TOO_LOW`` for a monthly amount below the minimum, and
-    ``INVALID_AMOUNT`` for one that is not positive or that leaves a last installment
-    smaller than a card can be charged (field ``monthly_amount_minor``).
+    Raises ``MonthlyAmountTooLow`` for a monthly amount below the minimum, and
+    ``INVALID_AMOUNT`` for one that is not positive or for a total too small for one card
+    charge (field ``monthly_amount_minor``).
     """
     total = sum(invoice_amounts.values())
     if total <= 0:
@@ -109,12 +130,9 @@ def quote_amounts(
         )
     minimum = minimum_monthly_minor(total, currency, rules)
     if monthly_minor < minimum:
-        raise DomainError(
-            ErrorCode.MONTHLY_AMOUNT_TOO_LOW,
-            "The monthly amount is below the minimum for these invoices.",
-            MONTHLY_FIELD,
-        )
-    installments = split_into_installments(total, monthly_minor, start_on)
+        raise MonthlyAmountTooLow(minimum, total, currency)
+    smallest = smallest_card_charge(currency)
+    installments = split_into_installments(total, monthly_minor, start_on, smallest)
     _check_chargeable(installments[-1].amount_minor, currency)
     return PlanQuote(
         currency=currency,
@@ -136,8 +154,8 @@ def _check_chargeable(last_minor: int, currency: str) -> None:
     if last_minor < smallest:
         raise DomainError(
             ErrorCode.INVALID_AMOUNT,
-            f"With this monthly amount the last installment would be below the smallest card "
-            f"charge ({to_decimal(smallest, currency)} {currency}). Choose another amount.",
+            f"The amount is below the smallest card charge ({to_decimal(smallest, currency)} "
+            f"{currency}): pay it at once instead of in a plan.",
             MONTHLY_FIELD,
         )
 

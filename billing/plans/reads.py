@@ -42,6 +42,17 @@ async def plans_by_id(audience: Audience, ids: Iterable[int]) -> dict[int, Payme
     return {row.id: row for row in rows}
 
 
+async def installments_by_id(audience: Audience, ids: Iterable[int]) -> dict[int, Installment]:
+    """The installments among ``ids`` of plans the audience may see, by id, each with its
+    plan at hand (for the currency and the patient); others are left out."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    condition = audience.restrict(Q(id__in=wanted), "plan__patient_id")
+    rows = await Installment.filter(condition).select_related("plan")
+    return {row.id: row for row in rows}
+
+
 async def installments_by_plan(plan_ids: Sequence[int]) -> dict[int, list[Installment]]:
     """Each plan's installments, in order."""
     rows = await Installment.filter(plan_id__in=sorted(set(plan_ids))).order_by(

@@ -62,6 +62,18 @@ async def shipments_by_id(audience: Audience, ids: Iterable[int]) -> dict[int, S
     return {shipment.id: shipment for shipment in map(_shipment_record, rows)}
 
 
+async def patient_shipments(patient_id: int, offset: int, limit: int) -> list[ShipmentRecord]:
+    """The patient's shipments, of all their invoices, newest first."""
+    rows = (
+        await Shipment.filter(invoice__patient_id=patient_id)
+        .order_by("-created_at", "-id")
+        .offset(offset)
+        .limit(limit)
+        .values(*_SHIPMENT_COLUMNS, patient_id="invoice__patient_id")
+    )
+    return [_shipment_record(row) for row in rows]
+
+
 async def shipments_by_invoice(invoice_ids: Sequence[int]) -> dict[int, list[ShipmentRecord]]:
     """Each invoice's shipments, oldest first."""
     rows = (

@@ -23,11 +23,11 @@ from billing.ledger.figures import summarize
 from billing.money import to_decimal
 from billing.patients.rules import read_patient_profile
 from billing.phi_cipher import PhiCipher
-from billing.statements.pdf import StatementDocument, StatementLine, StatementPayment
+from billing.statements.pdf import Letterhead, StatementDocument, StatementLine, StatementPayment
 from models.enums import AuditOutcome, LedgerEntryKind, PaymentChannel
 from models.invoices import Invoice, InvoiceLine
 from models.ledger import LedgerEntry
-from models.locations import Location
+from models.locations import Location, LocationLogo
 from models.patients import Patient
 from models.payments import Payment
 from models.statements import (
@@ -171,9 +171,15 @@ async def load_statement(
     def money(minor: int) -> str:
         return format_money(minor, currency)
 
+    logo = await LocationLogo.get_or_none(location_id=location.id)
     return StatementDocument(
-        location_name=location.name,
-        location_address=location.address,
+        letterhead=Letterhead(
+            name=location.name,
+            address=location.address,
+            phone=location.phone,
+            accent_color=location.accent_color,
+            logo=None if logo is None else bytes(logo.content),
+        ),
         patient_name=f"{profile.first_name} {profile.last_name}",
         invoice_number=invoice.number,
         provider_name=invoice.provider_name,

@@ -101,6 +101,20 @@ async def paper_statement_queue(
     return await _paper_records(rows)
 
 
+async def paper_statements_by_id(
+    ids: Iterable[int], *, patient_id: int | None
+) -> dict[int, PaperStatementRecord]:
+    """The requests among ``ids``, by id: only ``patient_id``'s when it is given, anyone's
+    otherwise (staff); others are left out."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = PaperStatementRequest.filter(id__in=wanted)
+    if patient_id is not None:
+        query = query.filter(patient_id=patient_id)
+    return {record.id: record for record in await _paper_records(await query)}
+
+
 async def patients_by_id(ids: Iterable[int]) -> dict[int, Patient]:
     """The patients of a page of requests, in one query."""
     wanted = sorted(set(ids))

@@ -2,23 +2,29 @@
 
 ``render_statement_pdf`` touches neither the database nor the event loop's time: callers
 load a ``StatementDocument`` first and run the renderer in a thread, since laying out a
-page is CPU work. The built-in Helvetica font is used, so text is printed in Latin-1 and
-anything outside it becomes ``?``.
+page is CPU work. Text is set in DejaVu Sans (bundled in ``fonts/`` with its licence), so
+names such as "Nguyễn" or "Zoë" print as written. The top of the first page is the
+location's letterhead: its logo, name, address and phone, in its accent colour.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
-_FONT = "Helvetica"
+_FONT = "DejaVuSans"
+_FONT_FILES = Path(__file__).with_name("fonts")
 _MARGIN = 18.0
 _LINE_HEIGHT = 5.5
 _GREY = (90, 90, 90)
+_LOGO_HEIGHT = 16.0
+_LOGO_MAX_WIDTH = 50.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +44,27 @@ class StatementPayment:
 
 
 @dataclass(frozen=True, slots=True)
+class Letterhead:
+    """The top of a location's statements: ``accent_color`` is ``#RRGGBB``; ``logo`` the
+    PNG or SVG bytes checked when an admin uploaded them, or None."""
+
+    name: str
+    address: str
+    phone: str = ""
+    accent_color: str = "#1F4E79"
+    logo: bytes | None = None
+
+    @property
+    def accent_rgb(self) -> tuple[int, int, int]:
+        value = self.accent_color.lstrip("#")
+        return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+@dataclass(frozen=True, slots=True)
 class StatementDocument:
     """What a statement prints, amounts already formatted. Holds PHI (the patient's name)."""
 
-    location_name: str
-    location_address: str
+    letterhead: Letterhead
     patient_name: str
     invoice_number: str
     provider_name: str
@@ -72,6 +94,8 @@ def render_statement_pdf(document: StatementDocument) -> bytes:
     pdf.set_creator("healthcare-billing")
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(auto=True, margin=_MARGIN)
+    pdf.add_font(_FONT, "", str(_FONT_FILES / "DejaVuSans.ttf"))
+    pdf.add_font(_FONT, "B", str(_FONT_FILES / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     _header(pdf, document)
     _facts(pdf, document)
@@ -83,8 +107,8 @@ def render_statement_pdf(document: StatementDocument) -> bytes:
 
 
 def _text(value: str) -> str:
-    """``value`` in the core font's Latin-1, unprintable characters as ``?``."""
-    return value.encode("latin-1", "replace").decode("latin-1")
+    """``value`` without control characters (a line break is the layout's to make)."""
+    return "".join(char if char.isprintable() else " " for char in value)
 
 
 def _write(pdf: FPDF, value: str, *, size: float = 10, style: str = "") -> None:
@@ -99,10 +123,32 @@ def _heading(pdf: FPDF, title: str) -> None:
 
 
 def _header(pdf: FPDF, document: StatementDocument) -> None:
-    _write(pdf, document.location_name, size=16, style="B")
-    for line in document.location_address.splitlines() or [""]:
+    letterhead = document.letterhead
+    accent = letterhead.accent_rgb
+    if letterhead.logo is not None:
+        pdf.image(
+            io.BytesIO(letterhead.logo),
+            x=pdf.l_margin,
+            y=pdf.t_margin,
+            h=_LOGO_HEIGHT,
+            keep_aspect_ratio=True,
+            w=_LOGO_MAX_WIDTH,
+        )
+        pdf.set_y(pdf.t_margin + _LOGO_HEIGHT + 3)
+    pdf.set_text_color(*accent)
+    _write(pdf, letterhead.name, size=16, style="B")
+    pdf.set_text_color(0, 0, 0)
+    for line in letterhead.address.splitlines() or [""]:
         _write(pdf, line)
+    if letterhead.phone:
+        _write(pdf, f"Phone {letterhead.phone}")
+    pdf.set_draw_color(*accent)
+    pdf.set_line_width(0.8)
+    pdf.line(pdf.l_margin, pdf.get_y() + 2, pdf.w - pdf.r_margin, pdf.get_y() + 2)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.2)
     pdf.ln(6)
+    pdf.set_text_color(*accent)
     _write(pdf, "STATEMENT", size=14, style="B")
     pdf.set_text_color(*_GREY)
     _write(pdf, f"Prepared {document.generated_on.isoformat()}", size=9)
@@ -191,10 +237,13 @@ def _payments(pdf: FPDF, document: StatementDocument) -> None:
 def _how_to_pay(pdf: FPDF, document: StatementDocument) -> None:
     _heading(pdf, "How to pay")
     _write(pdf, "In the app: open your bills, choose this invoice and tap Pay.")
-    address = ", ".join(line.strip() for line in document.location_address.splitlines() if line)
+    letterhead = document.letterhead
+    address = ", ".join(line.strip() for line in letterhead.address.splitlines() if line)
     _write(
         pdf,
-        f"By mail: send a check payable to {document.location_name} to "
-        f"{address or document.location_name}. Write invoice number "
+        f"By mail: send a check payable to {letterhead.name} to "
+        f"{address or letterhead.name}. Write invoice number "
         f"{document.invoice_number} on the check.",
     )
+    if letterhead.phone:
+        _write(pdf, f"Questions about this bill: call {letterhead.phone}.")

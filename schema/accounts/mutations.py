@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info
@@ -98,7 +98,12 @@ class AccountMutation:
         audit=LOGIN,
     )
     async def login(
-        self, info: Info[GraphQLContext, Any], email: str, password: str
+        self,
+        info: Info[GraphQLContext, Any],
+        email: Annotated[
+            str, strawberry.argument(description="The sign-in email address, in any case.")
+        ],
+        password: Annotated[str, strawberry.argument(description="The password.")],
     ) -> LoginPayload:
         signed_in = await use_cases.login(info.context.audit, email, password, now=_now())
         if signed_in.session is None:
@@ -111,7 +116,18 @@ class AccountMutation:
         audit=MFA,
     )
     async def verify_mfa(
-        self, info: Info[GraphQLContext, Any], ticket: str, code: str
+        self,
+        info: Info[GraphQLContext, Any],
+        ticket: Annotated[
+            str,
+            strawberry.argument(description="The mfaTicket login returned; valid for 5 minutes."),
+        ],
+        code: Annotated[
+            str,
+            strawberry.argument(
+                description="A code from the authenticator app, or an unused recovery code."
+            ),
+        ],
     ) -> VerifyMfaPayload:
         context = info.context
         session = await use_cases.verify_mfa(
@@ -130,7 +146,14 @@ class AccountMutation:
         audit=REFRESH,
     )
     async def refresh_session(
-        self, info: Info[GraphQLContext, Any], refresh_token: str
+        self,
+        info: Info[GraphQLContext, Any],
+        refresh_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The refreshToken of the current session; it works once."
+            ),
+        ],
     ) -> RefreshSessionPayload:
         context = info.context
         session = await use_cases.refresh_session(
@@ -158,7 +181,14 @@ class AccountMutation:
         audit=ACTIVATE,
     )
     async def activate_patient_account(
-        self, info: Info[GraphQLContext, Any], input: ActivatePatientAccountInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            ActivatePatientAccountInput,
+            strawberry.argument(
+                description="The enrollment code, the proof of identity and the new sign-in."
+            ),
+        ],
     ) -> ActivatePatientAccountPayload:
         context = info.context
         cipher = phi_cipher(context)
@@ -201,7 +231,14 @@ class AccountMutation:
         audit=ENROLL,
     )
     async def confirm_totp_enrollment(
-        self, info: Info[GraphQLContext, Any], code: str
+        self,
+        info: Info[GraphQLContext, Any],
+        code: Annotated[
+            str,
+            strawberry.argument(
+                description="A current 6-digit code from the authenticator app just set up."
+            ),
+        ],
     ) -> ConfirmTotpEnrollmentPayload:
         context = info.context
         codes = await use_cases.confirm_totp_enrollment(

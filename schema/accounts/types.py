@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -15,11 +16,22 @@ from models.enums import Role as Role
 from models.patients import Patient as PatientRow
 from models.users import User as UserRow
 from schema.common import fields
-from schema.common.node import NodeLookupNotImplemented
+from schema.common.enums import described_enum
+from schema.common.node import visible_nodes_by_id
 from schema.context import GraphQLContext
 from schema.patients.types import Patient
 
-strawberry.enum(Role, description="What a user may do.")
+described_enum(
+    Role,
+    "What a user may do.",
+    {
+        "PATIENT": "Reads and pays their own bills, plans, shipments and cards.",
+        "BILLING_STAFF": "Patients, invoices, insurance, adjustments, payments, refunds.",
+        "ACCOUNTANT": "Every bill's money and the reports; no clinical details.",
+        "ADMIN": "What billing staff may, and locations.",
+        "AUDITOR": "The access log only.",
+    },
+)
 
 
 class _SeesUsersPatient(BasePermission):
@@ -37,7 +49,7 @@ class _SeesUsersPatient(BasePermission):
 
 
 @strawberry.type(description="Someone who signs in: a patient, or staff.")
-class User(NodeLookupNotImplemented, relay.Node):
+class User(relay.Node):
     id: relay.NodeID[int]
     email: str = strawberry.field(description="The sign-in email address.")
     roles: list[Role] = strawberry.field(description="The user's roles.")
@@ -48,13 +60,45 @@ class User(NodeLookupNotImplemented, relay.Node):
 
     @fields.field(
         description="The patient this user is, for a patient's own account.",
-        extensions=[PermissionExtension(permissions=[_SeesUsersPatient()], fail_silently=True)],
+        extensions=[
+            PermissionExtension(
+                permissions=[_SeesUsersPatient()], fail_silently=True, use_directives=False
+            )
+        ],
     )
     async def patient(self) -> Patient | None:
         if self.patient_id is None:
             return None
         row = await PatientRow.get_or_none(id=self.patient_id)
         return None if row is None else Patient.from_model(row)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[User | None]:
+        """The caller's own account (as ``me``), and any account for auditors (as the
+        actors of the access log); null otherwise."""
+        viewer = info.context.viewer
+
+        async def load(ids: list[int]) -> list[UserRow | None]:
+            visible = [
+                user_id
+                for user_id in ids
+                if user_id == viewer.user_id or viewer.can(Scope.AUDIT_READ)
+            ]
+            rows = {row.id: row for row in await UserRow.filter(id__in=visible)} if visible else {}
+            return [rows.get(user_id) for user_id in ids]
+
+        def record(context: GraphQLContext, row: UserRow) -> None:
+            context.record_read("User", row.id, row.patient_id)
+
+        return await visible_nodes_by_id(
+            info, node_ids, required=required, load=load, build=cls.from_model, record=record
+        )
 
     @classmethod
     def from_model(cls, row: UserRow) -> User:

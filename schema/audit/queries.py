@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -63,7 +63,9 @@ class AuditQuery:
         info: Info[GraphQLContext, Any],
         first: FirstArgument = None,
         after: AfterArgument = None,
-        filter: AuditFilter | None = None,
+        filter: Annotated[
+            AuditFilter | None, strawberry.argument(description="Which events; null for all.")
+        ] = None,
     ) -> AuditEventConnection:
         limit = page_request(first, None).limit
         before_id = None if after is None else decode_audit_cursor(after)

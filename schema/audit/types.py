@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import strawberry
 from strawberry import Info, relay
 from strawberry.relay.utils import from_base64, to_base64
 
+from auth.scopes import Scope
 from models.audit import AuditEvent as AuditEventRow
 from models.enums import AuditOutcome as AuditOutcome
 from schema.accounts.types import Role, User
 from schema.audit.loaders import users_by_id
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
-from schema.common.node import NodeLookupNotImplemented
+from schema.common.node import nobody, visible_nodes_by_id
 from schema.context import GraphQLContext
 
-strawberry.enum(AuditOutcome, description="How an audited action ended.")
+described_enum(
+    AuditOutcome,
+    "How an audited action ended.",
+    {
+        "SUCCESS": "It was done.",
+        "FAILURE": "It was tried and refused by a rule (the reference holds the error code).",
+        "DENIED": "The caller was not allowed to try.",
+    },
+)
 
 _CURSOR_PREFIX = "audit-event"
 
 
 @strawberry.type(description="Who did what to which record, and when. Append-only.")
-class AuditEvent(NodeLookupNotImplemented, relay.Node):
+class AuditEvent(relay.Node):
     id: relay.NodeID[int]
     occurred_at: datetime.datetime = strawberry.field(description="When it happened.")
     actor_role: Role | None = strawberry.field(
@@ -50,6 +60,31 @@ class AuditEvent(NodeLookupNotImplemented, relay.Node):
             return None
         row = await users_by_id(info.context).load(self.actor_id)
         return None if row is None else User.from_model(row)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[AuditEvent | None]:
+        """Any event, for auditors (reading it is audited, as with auditTrail); null for
+        everyone else."""
+
+        async def load(ids: list[int]) -> list[AuditEventRow | None]:
+            rows = {row.id: row for row in await AuditEventRow.filter(id__in=ids)} if ids else {}
+            return [rows.get(event_id) for event_id in ids]
+
+        allowed = info.context.viewer.can(Scope.AUDIT_READ)
+        return await visible_nodes_by_id(
+            info,
+            node_ids,
+            required=required,
+            load=load if allowed else nobody,
+            build=cls.from_model,
+            record=_record_audit_read,
+        )
 
     @classmethod
     def from_model(cls, row: AuditEventRow) -> AuditEvent:
@@ -91,6 +126,16 @@ class AuditEventConnection(relay.Connection[AuditEvent]):
             end_cursor=edges[-1].cursor if edges else None,
         )
         return cls(edges=edges, page_info=page_info)
+
+
+def _record_audit_read(context: GraphQLContext, row: AuditEventRow) -> None:
+    context.audit.record(
+        "audit.read",
+        AuditOutcome.SUCCESS,
+        resource_type="AuditEvent",
+        resource_id=str(row.id),
+        patient_id=row.patient_id,
+    )
 
 
 def encode_audit_cursor(event_id: int) -> str:

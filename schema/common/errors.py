@@ -16,10 +16,16 @@ import strawberry
 
 from billing.errors import DomainError
 from billing.errors import ErrorCode as ErrorCode
+from schema.common.enums import described_enum
+from schema.common.error_codes import ERROR_CODE_DESCRIPTIONS
 
-# One enum for the whole API: the domain's codes, as they are.
-strawberry.enum(
-    ErrorCode, description="Why an operation could not be done; stable, for programs to branch on."
+# One enum for the whole API: the domain's codes, as they are, each saying when it comes.
+described_enum(
+    ErrorCode,
+    "Why an operation could not be done; stable, for programs to branch on. A payload's "
+    "errors use these codes, and so does a top-level error's extensions.code (besides "
+    "BAD_USER_INPUT, for a malformed cursor or argument).",
+    ERROR_CODE_DESCRIPTIONS,
 )
 
 
@@ -28,7 +34,9 @@ class RequestErrorCode(StrEnum):
 
     BAD_USER_INPUT = "BAD_USER_INPUT"
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    SESSION_EXPIRED = "SESSION_EXPIRED"
     FORBIDDEN = "FORBIDDEN"
+    MFA_ENROLLMENT_REQUIRED = "MFA_ENROLLMENT_REQUIRED"
     NOT_FOUND = "NOT_FOUND"
     NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
     RATE_LIMITED = "RATE_LIMITED"

@@ -1,29 +1,70 @@
-"""Relay ``Node`` support shared by every fetchable type."""
+"""Relay ``Node`` support shared by every fetchable type.
+
+``Query.node`` calls the type's ``resolve_nodes``; each type answers through
+``visible_nodes_by_id`` with a loader that returns only what the caller may see (the same
+rule as wherever else the type is reached), so an object outside the caller's reach
+resolves exactly like one that does not exist: null. Every object handed out is put on the
+access log by the type's ``record``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from strawberry import Info
 
-from schema.common.errors import raise_not_implemented
+from schema.common.errors import ExpectedError, RequestErrorCode
+from schema.common.permissions import sign_in_required
+from schema.context import GraphQLContext
+
+RecordT = TypeVar("RecordT")
+NodeT = TypeVar("NodeT")
+# Bigger than any BIGINT primary key: such an ID names nothing.
+_MAX_ID_DIGITS = 18
 
 
-class NodeLookupNotImplemented:
-    """Mix in before ``relay.Node`` until the owning domain can fetch the type by ID.
+async def visible_nodes_by_id(
+    info: Info[GraphQLContext, Any],
+    node_ids: Iterable[str],
+    *,
+    required: bool,
+    load: Callable[[list[int]], Awaitable[Sequence[RecordT | None]]],
+    build: Callable[[RecordT], NodeT],
+    record: Callable[[GraphQLContext, RecordT], None],
+) -> list[NodeT | None]:
+    """The objects named by ``node_ids``, in order, ``None`` for each one ``load`` does not
+    return (missing, or not the caller's to see). Signed-out callers get
+    ``UNAUTHENTICATED`` (``SESSION_EXPIRED`` for an expired token); ``required`` turns a
+    ``None`` into ``NOT_FOUND``."""
+    context = info.context
+    if not context.viewer.is_authenticated:
+        context.record_denial(field=info.field_name)
+        raise sign_in_required(context.viewer)
+    ids = [node_row_id(node_id) for node_id in node_ids]
+    found = await load([row_id for row_id in ids if row_id is not None])
+    records = iter(found)
+    nodes: list[NodeT | None] = []
+    for row_id in ids:
+        row = next(records) if row_id is not None else None
+        if row is None:
+            nodes.append(None)
+            continue
+        record(context, row)
+        nodes.append(build(row))
+    if required and None in nodes:
+        raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such object.")
+    return nodes
 
-    ``Query.node`` calls ``resolve_nodes``; this answers ``NOT_IMPLEMENTED`` instead of
-    Strawberry's bare ``NotImplementedError``. A domain drops the mix-in when it writes
-    its own ``resolve_nodes`` (with a loader and the caller's permissions).
-    """
 
-    @classmethod
-    def resolve_nodes(
-        cls,
-        *,
-        info: Info[Any, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> Any:
-        raise_not_implemented(f"Fetching {cls.__name__} objects by ID")
+def node_row_id(node_id: str) -> int | None:
+    """The primary key a global ID's node part names; ``None`` (no such row) for anything
+    that is not a plain positive number."""
+    if not (node_id.isascii() and node_id.isdigit()) or len(node_id) > _MAX_ID_DIGITS:
+        return None
+    return int(node_id) or None
+
+
+async def nobody(keys: list[int]) -> list[None]:
+    """What a caller who may see none of these objects is given: nothing."""
+    return [None] * len(keys)

@@ -16,6 +16,7 @@ import strawberry
 from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 
 DEFAULT_PAGE_SIZE = 20
@@ -36,10 +37,19 @@ AfterArgument = Annotated[
 ]
 
 
-@strawberry.enum(description="Which way a list is sorted.")
 class OrderDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+described_enum(
+    OrderDirection,
+    "Which way a list is sorted.",
+    {
+        "ASC": "Smallest, earliest or A first.",
+        "DESC": "Largest, latest or Z first.",
+    },
+)
 
 
 @dataclass(frozen=True, slots=True)

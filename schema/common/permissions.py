@@ -13,7 +13,8 @@ from typing import Any
 from strawberry import Info
 from strawberry.permission import BasePermission, PermissionExtension
 
-from auth.scopes import Scope
+from auth.scopes import Scope, scopes_for_roles
+from auth.viewer import Viewer
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.context import GraphQLContext
 
@@ -44,8 +45,28 @@ class ScopePermission(BasePermission):
             return True
         context.record_denial(field=info.field_name)
         if not viewer.is_authenticated:
-            raise ExpectedError(RequestErrorCode.UNAUTHENTICATED, "Sign in first.")
+            raise sign_in_required(viewer)
+        if viewer.mfa_enrollment_pending and self.required <= scopes_for_roles(viewer.roles):
+            raise ExpectedError(RequestErrorCode.MFA_ENROLLMENT_REQUIRED, MFA_ENROLLMENT_MESSAGE)
         raise ExpectedError(RequestErrorCode.FORBIDDEN, self.message)
+
+
+MFA_ENROLLMENT_MESSAGE = (
+    "Set up two-factor sign-in first: call startTotpEnrollment, then confirmTotpEnrollment "
+    "with a code from the authenticator app. This session then has your role's full access."
+)
+SESSION_EXPIRED_MESSAGE = (
+    "The access token has expired: call refreshSession with the refresh token and send the "
+    "new access token; if that answers INVALID_TOKEN, sign in again."
+)
+
+
+def sign_in_required(viewer: Viewer) -> ExpectedError:
+    """The refusal for a caller without a session: ``SESSION_EXPIRED`` when the access token
+    sent only ran out of time (the app refreshes), ``UNAUTHENTICATED`` otherwise."""
+    if viewer.session_expired:
+        return ExpectedError(RequestErrorCode.SESSION_EXPIRED, SESSION_EXPIRED_MESSAGE)
+    return ExpectedError(RequestErrorCode.UNAUTHENTICATED, "Sign in first.")
 
 
 class HiddenWithoutScope(BasePermission):
@@ -68,9 +89,12 @@ def requires(*scopes: Scope) -> type[ScopePermission]:
 def hidden_without(*scopes: Scope) -> PermissionExtension:
     """A field extension that resolves a nullable field to null for callers lacking
     ``scopes`` (for example procedure codes for accountants). The permission class is
-    shared per set of scopes (Strawberry names a schema directive after it), the extension
-    is new per field (Strawberry configures it for the field it is applied to)."""
-    return PermissionExtension(permissions=[_hidden_without_class(*scopes)()], fail_silently=True)
+    shared per set of scopes, the extension
+    is new per field (Strawberry configures it for the field it is applied to). No schema
+    directive is added: the exported SDL is what clients see, and the rule is ours alone."""
+    return PermissionExtension(
+        permissions=[_hidden_without_class(*scopes)()], fail_silently=True, use_directives=False
+    )
 
 
 @functools.cache

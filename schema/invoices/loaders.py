@@ -34,10 +34,13 @@ from billing.payments.reads import (
     PaymentAllocationRecord,
     PaymentMethodRecord,
     PaymentRecord,
+    RefundRecord,
     allocations_by_payment,
     payment_methods_by_id,
     payments_by_id,
     payments_by_invoice,
+    refunds_by_id,
+    refunds_by_payment,
 )
 from billing.shipments.reads import (
     ShipmentEventRecord,
@@ -117,6 +120,11 @@ class AllocationsByPaymentLoader(DataLoader[int, list[PaymentAllocationRecord]])
         super().__init__(load_fn=_children(allocations_by_payment))
 
 
+class RefundsByPaymentLoader(DataLoader[int, list[RefundRecord]]):
+    def __init__(self) -> None:
+        super().__init__(load_fn=_children(refunds_by_payment))
+
+
 class ResponsibilityByInvoiceLoader(DataLoader[int, int]):
     """What the patient owes on each invoice, insurance aside, in minor units."""
 
@@ -166,6 +174,11 @@ class PaymentByIdLoader(DataLoader[int, PaymentRecord | None]):
         super().__init__(load_fn=_visible(payments_by_id, audience))
 
 
+class RefundByIdLoader(DataLoader[int, RefundRecord | None]):
+    def __init__(self, audience: Audience | None) -> None:
+        super().__init__(load_fn=_visible(refunds_by_id, audience))
+
+
 class PaymentMethodByIdLoader(DataLoader[int, PaymentMethodRecord | None]):
     def __init__(self, audience: Audience | None) -> None:
         super().__init__(load_fn=_visible(payment_methods_by_id, audience))
@@ -207,6 +220,10 @@ class BillingLoaders:
         return AllocationsByPaymentLoader()
 
     @cached_property
+    def refunds_by_payment(self) -> RefundsByPaymentLoader:
+        return RefundsByPaymentLoader()
+
+    @cached_property
     def responsibility_by_invoice(self) -> ResponsibilityByInvoiceLoader:
         return ResponsibilityByInvoiceLoader()
 
@@ -229,6 +246,10 @@ class BillingLoaders:
     @cached_property
     def payment_by_id(self) -> PaymentByIdLoader:
         return PaymentByIdLoader(self.audience)
+
+    @cached_property
+    def refund_by_id(self) -> RefundByIdLoader:
+        return RefundByIdLoader(self.audience)
 
     @cached_property
     def payment_method_by_id(self) -> PaymentMethodByIdLoader:

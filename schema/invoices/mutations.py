@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -140,8 +140,18 @@ class InvoiceMutation:
     async def reorder_items(
         self,
         info: Info[GraphQLContext, Any],
-        invoice_id: relay.GlobalID,
-        line_ids: list[relay.GlobalID] | None = None,
+        invoice_id: Annotated[
+            relay.GlobalID,
+            strawberry.argument(
+                description="The invoice (an Invoice ID) whose items to order again."
+            ),
+        ],
+        line_ids: Annotated[
+            list[relay.GlobalID] | None,
+            strawberry.argument(
+                description="InvoiceLine IDs to order again; null for all reorderable ones."
+            ),
+        ] = None,
     ) -> ReorderItemsPayload:
         context = info.context
         original_id = row_id(invoice_id, RESOURCE_TYPE, "invoice_id")
@@ -163,7 +173,11 @@ class InvoiceMutation:
         audit=CREATE_INVOICE,
     )
     async def create_invoice(
-        self, info: Info[GraphQLContext, Any], input: CreateInvoiceInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            CreateInvoiceInput, strawberry.argument(description="The invoice to issue.")
+        ],
     ) -> CreateInvoicePayload:
         currency = normalize_currency(input.currency)
         draft = InvoiceDraft(
@@ -188,7 +202,11 @@ class InvoiceMutation:
         audit=RECORD_INSURANCE_DECISION,
     )
     async def record_insurance_decision(
-        self, info: Info[GraphQLContext, Any], input: InsuranceDecisionInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            InsuranceDecisionInput, strawberry.argument(description="What the insurer decided.")
+        ],
     ) -> RecordInsuranceDecisionPayload:
         row = await use_cases.record_insurance_decision(
             info.context.audit,
@@ -208,7 +226,11 @@ class InvoiceMutation:
         audit=ADJUST_INVOICE,
     )
     async def adjust_invoice(
-        self, info: Info[GraphQLContext, Any], input: AdjustInvoiceInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            AdjustInvoiceInput, strawberry.argument(description="The adjustment and its reason.")
+        ],
     ) -> AdjustInvoicePayload:
         row = await use_cases.adjust_invoice(
             info.context.audit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry import Info, relay
@@ -23,6 +24,7 @@ from billing.invoices.reads import (
     sort_value,
 )
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.keyset import (
     decode_keyset_cursor,
@@ -59,13 +61,25 @@ class InvoiceFilter:
     )
 
 
-@strawberry.enum(description="What invoices can be sorted by.")
 class InvoiceOrderField(Enum):
     ISSUED_AT = "ISSUED_AT"
     DUE_AT = "DUE_AT"
     TOTAL = "TOTAL"
     BALANCE = "BALANCE"
     PROVIDER = "PROVIDER"
+
+
+described_enum(
+    InvoiceOrderField,
+    "What invoices can be sorted by.",
+    {
+        "ISSUED_AT": "When the invoice was issued.",
+        "DUE_AT": "When payment is due.",
+        "TOTAL": "The invoice total.",
+        "BALANCE": "What is still owed.",
+        "PROVIDER": "The provider's name, alphabetically.",
+    },
+)
 
 
 @strawberry.input(description="How invoices are sorted; invoices that tie keep a fixed order.")
@@ -98,8 +112,13 @@ class InvoiceQuery:
         info: Info[GraphQLContext, None],
         first: FirstArgument = None,
         after: AfterArgument = None,
-        filter: InvoiceFilter | None = None,
-        order_by: InvoiceOrder | None = None,
+        filter: Annotated[
+            InvoiceFilter | None, strawberry.argument(description="Which invoices; null for all.")
+        ] = None,
+        order_by: Annotated[
+            InvoiceOrder | None,
+            strawberry.argument(description="The order; null for newest issued first."),
+        ] = None,
     ) -> InvoiceConnection:
         limit = page_size(first)
         sort = _sort(order_by)

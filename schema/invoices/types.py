@@ -21,8 +21,8 @@ from models.enums import InvoiceStatus as InvoiceStatus
 from models.invoices import Invoice as InvoiceRow
 from models.invoices import InvoiceLine as InvoiceLineRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.money import Money
-from schema.common.node import NodeLookupNotImplemented
 from schema.common.permissions import hidden_without
 from schema.context import GraphQLContext
 from schema.invoices.access import visible_nodes
@@ -31,11 +31,21 @@ from schema.locations.types import Location
 from schema.payments.types import Payment
 from schema.shipments.types import Shipment
 
-strawberry.enum(InvoiceStatus, description="Where an invoice stands.")
+described_enum(
+    InvoiceStatus,
+    "Where an invoice stands.",
+    {
+        "OPEN": "Issued, nothing paid yet, no insurance decision pending.",
+        "PENDING_INSURANCE": "The insurer has not decided on its expected cover yet.",
+        "PARTIALLY_PAID": "Some of it is paid; a balance is left.",
+        "PAID": "Nothing is left to pay.",
+        "VOID": "Canceled by staff; nothing is owed on it.",
+    },
+)
 
 
 @strawberry.type(description="One billed item of an invoice.")
-class InvoiceLine(NodeLookupNotImplemented, relay.Node):
+class InvoiceLine(relay.Node):
     id: relay.NodeID[int]
     description: str | None = strawberry.field(
         description="What was provided; null for callers who may not see clinical details.",
@@ -50,9 +60,28 @@ class InvoiceLine(NodeLookupNotImplemented, relay.Node):
     )
     quantity: int = strawberry.field(description="How many were provided.")
     unit_price: Money = strawberry.field(description="The price of one.")
-    amount: Money = strawberry.field(description="quantity times unitPrice.")
+    amount: Money = strawberry.field(description="The quantity times unitPrice.")
     reorderable: bool = strawberry.field(description="Whether reorderItems can order it again.")
     sku: str | None = strawberry.field(description="The product's catalog sku, when it has one.")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[InvoiceLine | None]:
+        """Lines of the caller's own invoices (any, for staff who read all bills); null
+        otherwise. Clinical details stay hidden from callers without CLINICAL_READ."""
+        return await visible_nodes(
+            info,
+            node_ids,
+            required=required,
+            resource_type="InvoiceLine",
+            loader=lambda loaders: loaders.line_by_id,
+            build=lambda row: cls.from_model(row, row.currency),
+        )
 
     @classmethod
     def from_model(cls, row: InvoiceLineRow | InvoiceLineRecord, currency: str) -> InvoiceLine:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info
@@ -44,8 +44,18 @@ class NotificationMutation:
     async def set_reminder_channels(
         self,
         info: Info[GraphQLContext, Any],
-        email: bool | None = None,
-        sms: bool | None = None,
+        email: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Emails on (true) or off (false); null leaves them as they are."
+            ),
+        ] = None,
+        sms: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Texts on (true) or off (false); null leaves them as they are."
+            ),
+        ] = None,
     ) -> SetReminderChannelsPayload:
         context = info.context
         choices = {

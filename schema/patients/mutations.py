@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -53,7 +53,11 @@ class PatientMutation:
         audit=REGISTER_PATIENT,
     )
     async def create_patient(
-        self, info: Info[GraphQLContext, Any], input: CreatePatientInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            CreatePatientInput, strawberry.argument(description="Who the patient is.")
+        ],
     ) -> CreatePatientPayload:
         context = info.context
         location_id = None

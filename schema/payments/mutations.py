@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -22,6 +22,7 @@ from billing.payments.use_cases import (
 )
 from models.enums import PaymentChannel
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import Payload
 from schema.common.ids import row_id
 from schema.common.permissions import requires
@@ -51,11 +52,21 @@ class PayInvoicesInput:
     )
 
 
-@strawberry.enum(description="How an offline payment was made.")
 class OfflinePaymentMethod(Enum):
     CHECK = "CHECK"
     CASH = "CASH"
     BANK_TRANSFER = "BANK_TRANSFER"
+
+
+described_enum(
+    OfflinePaymentMethod,
+    "How an offline payment was made.",
+    {
+        "CHECK": "A paper check; give its number as the reference.",
+        "CASH": "Cash at the desk.",
+        "BANK_TRANSFER": "A bank transfer; give the bank's reference.",
+    },
+)
 
 
 @strawberry.input(description="A payment received outside the app. Staff only.")
@@ -147,7 +158,14 @@ class PaymentMutation:
         audit=PAY_INVOICES,
     )
     async def pay_invoices(
-        self, info: Info[GraphQLContext, Any], input: PayInvoicesInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            PayInvoicesInput,
+            strawberry.argument(
+                description="What to pay, how, and the idempotency key of the app."
+            ),
+        ],
     ) -> PayInvoicesPayload:
         context = info.context
         orders = [
@@ -195,7 +213,11 @@ class PaymentMutation:
         audit=REMOVE_PAYMENT_METHOD,
     )
     async def remove_payment_method(
-        self, info: Info[GraphQLContext, Any], id: relay.GlobalID
+        self,
+        info: Info[GraphQLContext, Any],
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The saved card (a PaymentMethod ID).")
+        ],
     ) -> RemovePaymentMethodPayload:
         context = info.context
         patient_id = _own_patient_id(context)
@@ -213,7 +235,11 @@ class PaymentMutation:
         audit=RECORD_OFFLINE_PAYMENT,
     )
     async def record_offline_payment(
-        self, info: Info[GraphQLContext, Any], input: OfflinePaymentInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            OfflinePaymentInput, strawberry.argument(description="The payment received.")
+        ],
     ) -> RecordOfflinePaymentPayload:
         payment = await use_cases.record_offline_payment(
             info.context.audit,
@@ -231,7 +257,12 @@ class PaymentMutation:
         audit=REFUND_PAYMENT,
     )
     async def refund_payment(
-        self, info: Info[GraphQLContext, Any], input: RefundPaymentInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            RefundPaymentInput,
+            strawberry.argument(description="The payment, the amount and the reason of staff."),
+        ],
     ) -> RefundPaymentPayload:
         context = info.context
         refund = await use_cases.refund_payment(

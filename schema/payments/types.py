@@ -10,7 +10,12 @@ import strawberry
 from strawberry import Info, relay
 
 from auth.scopes import Scope
-from billing.payments.reads import PaymentAllocationRecord, PaymentMethodRecord, PaymentRecord
+from billing.payments.reads import (
+    PaymentAllocationRecord,
+    PaymentMethodRecord,
+    PaymentRecord,
+    RefundRecord,
+)
 from models.enums import PaymentStatus as PaymentStatus
 from models.enums import RefundStatus as RefundStatus
 from models.payments import Payment as PaymentRow
@@ -18,9 +23,9 @@ from models.payments import PaymentAllocation as PaymentAllocationRow
 from models.payments import PaymentMethod as PaymentMethodRow
 from models.payments import Refund as RefundRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.money import Money
-from schema.common.node import NodeLookupNotImplemented
 from schema.common.permissions import hidden_without
 from schema.context import GraphQLContext
 from schema.invoices.access import visible_nodes
@@ -30,8 +35,34 @@ if TYPE_CHECKING:
     # Invoices show their payments, so the invoice type is imported lazily here.
     from schema.invoices.types import Invoice
 
-strawberry.enum(PaymentStatus, description="Where a payment stands.")
-strawberry.enum(RefundStatus, description="Where a refund stands.")
+described_enum(
+    PaymentStatus,
+    "Where a payment stands.",
+    {
+        "PENDING": "Started; the card is not confirmed yet. Its amounts are held on the invoices.",
+        "REQUIRES_ACTION": (
+            "The card holder must authenticate (3-D Secure) before the bank decides: the app "
+            "completes it with clientSecret (nextInstallment.clientSecret for an installment). "
+            "Its amounts stay held on the invoices."
+        ),
+        "PROCESSING": "Confirmed; the bank has not decided yet.",
+        "SUCCEEDED": "Paid: the invoices' balances went down.",
+        "FAILED": "Declined or not completed; failureMessage says why, and the holds went back.",
+        "CANCELED": "Abandoned before it was paid; the holds went back.",
+        "REFUNDED": "Paid, then all of it given back.",
+        "PARTIALLY_REFUNDED": "Paid, then part of it given back (refunded says how much).",
+    },
+)
+described_enum(
+    RefundStatus,
+    "Where a refund stands.",
+    {
+        "PENDING": "Asked of Stripe; the money has not gone back yet.",
+        "SUCCEEDED": "The money went back to the card (or was handed back).",
+        "FAILED": "Stripe could not return it; staff follow up.",
+        "CANCELED": "Withdrawn before it went through.",
+    },
+)
 
 
 @strawberry.type(description="The part of a payment meant for one invoice.")
@@ -102,6 +133,18 @@ class Payment(relay.Node):
         rows = await loaders_for(info).allocations_by_payment.load(self.id)
         return [PaymentAllocation.from_model(row, row.currency) for row in rows]
 
+    @fields.field(
+        description=(
+            "Refunds of this payment, newest first, pending and failed ones too (each "
+            "one's status says); refunded adds up the ones that succeeded."
+        )
+    )
+    async def refunds(self, info: Info[GraphQLContext, None]) -> list[Refund]:
+        rows = await loaders_for(info).refunds_by_payment.load(self.id)
+        for row in rows:
+            info.context.record_read("Refund", row.id, row.patient_id)
+        return [Refund.from_model(row) for row in rows]
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls,
@@ -140,14 +183,33 @@ class Payment(relay.Node):
 
 
 @strawberry.type(description="Money returned to the payer from a payment.")
-class Refund(NodeLookupNotImplemented, relay.Node):
+class Refund(relay.Node):
     id: relay.NodeID[int]
     status: RefundStatus = strawberry.field(description="Where the refund stands.")
     amount: Money = strawberry.field(description="The amount returned.")
     created_at: datetime.datetime = strawberry.field(description="When it was requested.")
 
     @classmethod
-    def from_model(cls, row: RefundRow) -> Refund:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Refund | None]:
+        """Refunds of the caller's own payments (any, for staff who read all bills); null
+        otherwise."""
+        return await visible_nodes(
+            info,
+            node_ids,
+            required=required,
+            resource_type="Refund",
+            loader=lambda loaders: loaders.refund_by_id,
+            build=cls.from_model,
+        )
+
+    @classmethod
+    def from_model(cls, row: RefundRow | RefundRecord) -> Refund:
         return cls(
             id=row.id,
             status=RefundStatus(row.status),

@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from auth.viewer import Viewer
 from billing.invoices.reads import Audience
-from billing.plans.reads import installments_by_plan, plans_by_id
+from billing.plans.reads import installments_by_id, installments_by_plan, plans_by_id
 from models.plans import Installment as InstallmentRow
 from models.plans import PaymentPlan as PaymentPlanRow
 from schema.context import GraphQLContext
@@ -40,6 +40,20 @@ class PlanByIdLoader(DataLoader[int, PaymentPlanRow | None]):
         return [found.get(key) for key in keys]
 
 
+class InstallmentByIdLoader(DataLoader[int, InstallmentRow | None]):
+    """Installments with their plan loaded, when the caller may see the plan."""
+
+    def __init__(self, audience: Audience | None) -> None:
+        self._audience = audience
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, keys: list[int]) -> list[InstallmentRow | None]:
+        if self._audience is None:
+            return [None] * len(keys)
+        found = await installments_by_id(self._audience, keys)
+        return [found.get(key) for key in keys]
+
+
 class PlanLoaders:
     """One request's plan loaders, each built the first time it is asked for."""
 
@@ -53,6 +67,10 @@ class PlanLoaders:
     @cached_property
     def plan_by_id(self) -> PlanByIdLoader:
         return PlanByIdLoader(self.audience)
+
+    @cached_property
+    def installment_by_id(self) -> InstallmentByIdLoader:
+        return InstallmentByIdLoader(self.audience)
 
 
 def plan_loaders(info: Info[GraphQLContext, Any]) -> PlanLoaders:

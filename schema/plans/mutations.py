@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -67,7 +67,12 @@ class PlanMutation:
         audit=CREATE_PAYMENT_PLAN,
     )
     async def create_payment_plan(
-        self, info: Info[GraphQLContext, Any], input: CreatePaymentPlanInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            CreatePaymentPlanInput,
+            strawberry.argument(description="The plan, as quotePaymentPlan quoted it."),
+        ],
     ) -> CreatePaymentPlanPayload:
         context = info.context
         row = await use_cases.create_payment_plan(
@@ -88,7 +93,11 @@ class PlanMutation:
         audit=CANCEL_PAYMENT_PLAN,
     )
     async def cancel_payment_plan(
-        self, info: Info[GraphQLContext, Any], id: relay.GlobalID
+        self,
+        info: Info[GraphQLContext, Any],
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The plan (a PaymentPlan ID).")
+        ],
     ) -> CancelPaymentPlanPayload:
         context = info.context
         row = await use_cases.cancel_payment_plan(

@@ -11,7 +11,7 @@ from strawberry import Info, relay
 
 from auth.scopes import Scope
 from billing.errors import DomainError
-from billing.plans.quotes import quote_plan
+from billing.plans.quotes import MonthlyAmountTooLow, quote_plan
 from billing.plans.reads import patient_plans, plans_page
 from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode, UserError
@@ -43,16 +43,29 @@ StatusArgument = Annotated[
 class PlanQuery:
     @fields.field(
         description=(
-            "The installments a plan for these invoices would have. A monthlyAmount below "
-            "the minimum is an error, never raised silently."
+            "The installments a plan for these invoices would have: each monthlyAmount, "
+            "then the remainder; a remainder below the smallest card charge (0.50 USD) is "
+            "added to the installment before it. A monthlyAmount below the minimum is the "
+            "error MONTHLY_AMOUNT_TOO_LOW, never raised silently, and total and "
+            "minimumMonthly still say what the minimum is."
         ),
         permission_classes=[requires(Scope.BILLING_OWN_READ)],
     )
     async def quote_payment_plan(
         self,
         info: Info[GraphQLContext, Any],
-        invoice_ids: list[relay.GlobalID],
-        monthly_amount: Decimal,
+        invoice_ids: Annotated[
+            list[relay.GlobalID],
+            strawberry.argument(
+                description="The patient's invoices (1 to 50 Invoice IDs) the plan would cover."
+            ),
+        ],
+        monthly_amount: Annotated[
+            Decimal,
+            strawberry.argument(
+                description="Each installment but the last, in the invoices' currency."
+            ),
+        ],
         start_on: StartOnArgument = None,
     ) -> PaymentPlanQuote:
         context = info.context
@@ -61,6 +74,13 @@ class PlanQuery:
             ids = invoice_row_ids(invoice_ids)
             quote = await quote_plan(
                 patient_id, ids, monthly_amount, start_on, plan_rules(context.settings)
+            )
+        except MonthlyAmountTooLow as error:
+            # The minimum comes with the refusal, so the app can offer it.
+            return PaymentPlanQuote(
+                errors=[UserError.from_domain_error(error)],
+                total=Money.from_minor(error.total_minor, error.currency),
+                minimum_monthly=Money.from_minor(error.minimum_minor, error.currency),
             )
         except DomainError as error:
             return PaymentPlanQuote(errors=[UserError.from_domain_error(error)])

@@ -18,20 +18,43 @@ from models.enums import PaymentPlanStatus as PaymentPlanStatus
 from models.plans import Installment as InstallmentRow
 from models.plans import PaymentPlan as PaymentPlanRow
 from schema.common import fields
-from schema.common.errors import ExpectedError, Payload, RequestErrorCode
+from schema.common.enums import described_enum
+from schema.common.errors import Payload
 from schema.common.money import Money
-from schema.common.node import NodeLookupNotImplemented
+from schema.common.node import visible_nodes_by_id
 from schema.context import GraphQLContext
 from schema.plans.loaders import plan_loaders
 
 RESOURCE_TYPE = "PaymentPlan"
 
-strawberry.enum(PaymentPlanStatus, description="Where a payment plan stands.")
-strawberry.enum(InstallmentStatus, description="Where an installment stands.")
+described_enum(
+    PaymentPlanStatus,
+    "Where a payment plan stands.",
+    {
+        "ACTIVE": "Installments are being charged as they fall due.",
+        "COMPLETED": "Everything the plan covers was paid.",
+        "DEFAULTED": "An installment stayed declined after its last retry; staff follow up.",
+        "CANCELED": "The patient stopped it; what was unpaid stays owed on the invoices.",
+    },
+)
+described_enum(
+    InstallmentStatus,
+    "Where an installment stands.",
+    {
+        "SCHEDULED": "Not charged yet; charged on dueOn.",
+        "PAID": "Charged and settled.",
+        "FAILED": "The charge was declined; retried on nextAttemptOn when that is set.",
+        "CANCELED": "Not charged: the plan ended, or what it covered was paid otherwise.",
+        "NEEDS_AUTHENTICATION": (
+            "Charged off-session, the card's bank asked for the patient (3-D Secure): it waits, "
+            "without retries, until the patient confirms it in the app with clientSecret."
+        ),
+    },
+)
 
 
 @strawberry.type(description="One monthly charge of a payment plan.")
-class Installment(NodeLookupNotImplemented, relay.Node):
+class Installment(relay.Node):
     id: relay.NodeID[int]
     sequence: int = strawberry.field(description="1 for the first installment, and so on.")
     due_on: datetime.date = strawberry.field(description="When it is charged.")
@@ -65,6 +88,29 @@ class Installment(NodeLookupNotImplemented, relay.Node):
             return None
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Installment | None]:
+        """Installments of the caller's own plans (any, for staff who read all bills);
+        null otherwise."""
+
+        def record(context: GraphQLContext, row: InstallmentRow) -> None:
+            context.record_read("Installment", row.id, row.plan.patient_id)
+
+        return await visible_nodes_by_id(
+            info,
+            node_ids,
+            required=required,
+            load=plan_loaders(info).installment_by_id.load_many,
+            build=lambda row: cls.from_model(row, row.plan.currency, row.plan.patient_id),
+            record=record,
+        )
+
+    @classmethod
     def from_model(cls, row: InstallmentRow, currency: str, patient_id: int) -> Installment:
         """``currency`` and ``patient_id`` are the plan's."""
         return cls(
@@ -84,7 +130,10 @@ class PaymentPlan(relay.Node):
     status: PaymentPlanStatus = strawberry.field(description="Where the plan stands.")
     total: Money = strawberry.field(description="The amount the plan covers.")
     monthly_amount: Money = strawberry.field(
-        description="Each installment but the last, which is the remainder."
+        description=(
+            "Each installment but the last, which is the remainder (with a remainder "
+            "below the smallest card charge added to it)."
+        )
     )
     start_on: datetime.date = strawberry.field(description="When the first installment is due.")
     created_at: datetime.datetime = strawberry.field(description="When the plan was set up.")
@@ -135,23 +184,18 @@ class PaymentPlan(relay.Node):
         required: bool = False,
     ) -> list[PaymentPlan | None]:
         """The caller's own plans (any, for staff who read all bills); null otherwise."""
-        context = info.context
-        if not context.viewer.is_authenticated:
-            context.record_denial(field=info.field_name)
-            raise ExpectedError(RequestErrorCode.UNAUTHENTICATED, "Sign in first.")
-        ids = [_row_id(node_id) for node_id in node_ids]
-        loader = plan_loaders(info).plan_by_id
-        found = await loader.load_many([row_id for row_id in ids if row_id])
-        rows = iter(found)
-        nodes: list[PaymentPlan | None] = []
-        for row_id in ids:
-            row = next(rows) if row_id else None
-            if row is not None:
-                context.record_read(RESOURCE_TYPE, row.id, row.patient_id)
-            nodes.append(None if row is None else cls.from_model(row))
-        if required and None in nodes:
-            raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such object.")
-        return nodes
+
+        def record(context: GraphQLContext, row: PaymentPlanRow) -> None:
+            context.record_read(RESOURCE_TYPE, row.id, row.patient_id)
+
+        return await visible_nodes_by_id(
+            info,
+            node_ids,
+            required=required,
+            load=plan_loaders(info).plan_by_id.load_many,
+            build=cls.from_model,
+            record=record,
+        )
 
     @classmethod
     def from_model(cls, row: PaymentPlanRow) -> PaymentPlan:
@@ -182,22 +226,21 @@ class QuotedInstallment:
 @strawberry.type(description="What a payment plan would look like; nothing is saved.")
 class PaymentPlanQuote(Payload):
     total: Money | None = strawberry.field(
-        default=None, description="The amount the plan would cover."
+        default=None,
+        description="The amount the plan would cover; null on errors but MONTHLY_AMOUNT_TOO_LOW.",
     )
     minimum_monthly: Money | None = strawberry.field(
-        default=None, description="The smallest monthly amount allowed for these invoices."
+        default=None,
+        description=(
+            "The smallest monthly amount allowed for these invoices; also given with "
+            "MONTHLY_AMOUNT_TOO_LOW."
+        ),
     )
     installments: list[QuotedInstallment] = strawberry.field(
         default_factory=list,
-        description="Each monthlyAmount, then the remainder (more than 0, at most monthlyAmount).",
+        description=(
+            "Each monthlyAmount, then the remainder (more than 0, at most monthlyAmount); "
+            "a remainder below the smallest card charge is added to the one before it "
+            "instead. Empty on errors."
+        ),
     )
-
-
-_MAX_ID_DIGITS = 18
-
-
-def _row_id(node_id: str) -> int | None:
-    """The primary key a global ID's node part names; None for anything else."""
-    if not (node_id.isascii() and node_id.isdigit()) or len(node_id) > _MAX_ID_DIGITS:
-        return None
-    return int(node_id) or None

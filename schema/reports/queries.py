@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -26,7 +27,13 @@ class ReportQuery:
         ),
         permission_classes=[requires(Scope.REPORTS_READ)],
     )
-    async def receivables(self, location_id: relay.GlobalID | None = None) -> Receivables:
+    async def receivables(
+        self,
+        location_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="One location (a Location ID); null for all."),
+        ] = None,
+    ) -> Receivables:
         try:
             location = None if location_id is None else row_id(location_id, "Location", "")
             report = await receivables(location, today=datetime.now(UTC).date())

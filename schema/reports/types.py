@@ -7,16 +7,29 @@ from enum import Enum
 import strawberry
 
 from billing.reports.receivables import ReceivablesReport
+from schema.common.enums import described_enum
 from schema.common.money import Money
 
 
-@strawberry.enum(description="How long past its due date an invoice is.")
 class AgingRange(Enum):
     CURRENT = "CURRENT"
     DAYS_1_30 = "DAYS_1_30"
     DAYS_31_60 = "DAYS_31_60"
     DAYS_61_90 = "DAYS_61_90"
     OVER_90_DAYS = "OVER_90_DAYS"
+
+
+described_enum(
+    AgingRange,
+    "How long past its due date an invoice is.",
+    {
+        "CURRENT": "Not due yet, or due today.",
+        "DAYS_1_30": "1 to 30 days past due.",
+        "DAYS_31_60": "31 to 60 days past due.",
+        "DAYS_61_90": "61 to 90 days past due.",
+        "OVER_90_DAYS": "More than 90 days past due.",
+    },
+)
 
 
 @strawberry.type(description="The open balance of invoices in one aging range.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -48,7 +48,11 @@ class ShipmentMutation:
         audit=ADD_SHIPMENT,
     )
     async def add_shipment(
-        self, info: Info[GraphQLContext, Any], input: AddShipmentInput
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            AddShipmentInput, strawberry.argument(description="The parcel and what it holds.")
+        ],
     ) -> AddShipmentPayload:
         items = [
             NewShipmentItem(

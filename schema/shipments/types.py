@@ -15,16 +15,28 @@ from models.shipments import Shipment as ShipmentRow
 from models.shipments import ShipmentEvent as ShipmentEventRow
 from models.shipments import ShipmentItem as ShipmentItemRow
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.context import GraphQLContext
 from schema.invoices.access import visible_nodes
 from schema.invoices.loaders import loaders_for
 
 if TYPE_CHECKING:
-    # Invoices show their shipments, so the line type is imported lazily here.
-    from schema.invoices.types import InvoiceLine
+    # Invoices show their shipments, so the invoice types are imported lazily here.
+    from schema.invoices.types import Invoice, InvoiceLine
 
-strawberry.enum(ShipmentStatus, description="Where a shipment is.")
+described_enum(
+    ShipmentStatus,
+    "Where a shipment is.",
+    {
+        "LABEL_CREATED": "Packed and labelled; the carrier has not picked it up yet.",
+        "IN_TRANSIT": "With the carrier, on its way.",
+        "OUT_FOR_DELIVERY": "On the delivery vehicle today.",
+        "DELIVERED": "Delivered.",
+        "EXCEPTION": "The carrier reports a problem (address, damage, delay).",
+        "RETURNED": "Sent back to us.",
+    },
+)
 
 
 @strawberry.type(description="How many of one invoice line a shipment holds.")
@@ -76,6 +88,18 @@ class Shipment(relay.Node):
     )
     invoice_id: strawberry.Private[int]
 
+    @fields.field(description="The invoice whose items are shipped.")
+    async def invoice(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[Invoice, strawberry.lazy("schema.invoices.types")]:
+        from schema.invoices.types import Invoice  # at call time: the modules import each other
+
+        row = await loaders_for(info).invoice_by_id.load(self.invoice_id)
+        if row is None:
+            raise ExpectedError(RequestErrorCode.NOT_FOUND, "No such invoice.")
+        info.context.record_read("Invoice", row.id, row.patient_id)
+        return Invoice.from_model(row)
+
     @fields.field(description="What the shipment holds.")
     async def items(self, info: Info[GraphQLContext, None]) -> list[ShipmentItem]:
         rows = await loaders_for(info).items_by_shipment.load(self.id)
@@ -115,3 +139,8 @@ class Shipment(relay.Node):
             estimated_delivery=row.estimated_delivery,
             invoice_id=row.invoice_id,
         )
+
+
+@strawberry.type(name="ShipmentConnection", description="A page of shipments.")
+class ShipmentConnection(relay.Connection[Shipment]):
+    pass

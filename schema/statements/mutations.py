@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -59,7 +59,11 @@ class StatementMutation:
         audit=CREATE_PDF_LINK,
     )
     async def create_invoice_pdf_link(
-        self, info: Info[GraphQLContext, Any], invoice_id: relay.GlobalID
+        self,
+        info: Info[GraphQLContext, Any],
+        invoice_id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The invoice (an Invoice ID).")
+        ],
     ) -> CreateInvoicePdfLinkPayload:
         context = info.context
         audience = audience_for(context.viewer)
@@ -83,7 +87,12 @@ class StatementMutation:
         audit=REQUEST_PAPER_STATEMENT,
     )
     async def request_paper_statement(
-        self, info: Info[GraphQLContext, Any], invoice_ids: list[relay.GlobalID]
+        self,
+        info: Info[GraphQLContext, Any],
+        invoice_ids: Annotated[
+            list[relay.GlobalID],
+            strawberry.argument(description="The patient's invoices to mail, 1 to 50 Invoice IDs."),
+        ],
     ) -> RequestPaperStatementPayload:
         context = info.context
         patient_id = context.viewer.patient_id
@@ -103,7 +112,12 @@ class StatementMutation:
         audit=MARK_PAPER_STATEMENT_MAILED,
     )
     async def mark_paper_statement_mailed(
-        self, info: Info[GraphQLContext, Any], id: relay.GlobalID
+        self,
+        info: Info[GraphQLContext, Any],
+        id: Annotated[
+            relay.GlobalID,
+            strawberry.argument(description="The request (a PaperStatementRequest ID)."),
+        ],
     ) -> MarkPaperStatementMailedPayload:
         context = info.context
         user_id = context.viewer.user_id

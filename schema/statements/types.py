@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import strawberry
 from strawberry import Info, relay
 from strawberry.relay.utils import from_base64, to_base64
 
-from billing.statements.paper import PaperStatementRecord
+from auth.scopes import Scope
+from billing.statements.paper import PaperStatementRecord, paper_statements_by_id
 from models.patients import Patient as PatientRow
 from models.statements import PaperStatementStatus as PaperStatementStatus
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
-from schema.common.node import NodeLookupNotImplemented
+from schema.common.node import nobody, visible_nodes_by_id
 from schema.context import GraphQLContext
 from schema.invoices.loaders import loaders_for
 from schema.invoices.types import Invoice
 from schema.patients.types import Patient
 
-strawberry.enum(PaperStatementStatus, description="Where a request for a paper statement stands.")
+described_enum(
+    PaperStatementStatus,
+    "Where a request for a paper statement stands.",
+    {
+        "REQUESTED": "Waiting in the staff queue to be printed and mailed.",
+        "MAILED": "Put in the post (mailedAt says when).",
+    },
+)
 
 RESOURCE_TYPE = "PaperStatementRequest"
 _CURSOR_PREFIX = "paper-statement"
@@ -31,7 +40,7 @@ _ROW_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 @strawberry.type(description="A patient's request to get a statement by post.")
-class PaperStatementRequest(NodeLookupNotImplemented, relay.Node):
+class PaperStatementRequest(relay.Node):
     id: relay.NodeID[int]
     status: PaperStatementStatus = strawberry.field(description="Where the request stands.")
     created_at: datetime.datetime = strawberry.field(description="When it was requested.")
@@ -58,6 +67,43 @@ class PaperStatementRequest(NodeLookupNotImplemented, relay.Node):
         if self.patient_row is not None:
             return Patient.from_model(self.patient_row)
         return Patient(id=self.patient_id, location_id=None)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info[GraphQLContext, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[PaperStatementRequest | None]:
+        """A patient's own requests, and any for staff who work the queue; null otherwise."""
+        viewer = info.context.viewer
+        if viewer.can(Scope.PATIENTS_READ):
+            owner = None
+        elif viewer.can(Scope.BILLING_OWN_READ) and viewer.patient_id is not None:
+            owner = viewer.patient_id
+        else:
+            return await visible_nodes_by_id(
+                info,
+                node_ids,
+                required=required,
+                load=nobody,
+                build=cls.from_record,
+                record=_record_read,
+            )
+
+        async def load(ids: list[int]) -> list[PaperStatementRecord | None]:
+            found = await paper_statements_by_id(ids, patient_id=owner)
+            return [found.get(request_id) for request_id in ids]
+
+        return await visible_nodes_by_id(
+            info,
+            node_ids,
+            required=required,
+            load=load,
+            build=cls.from_record,
+            record=_record_read,
+        )
 
     @classmethod
     def from_record(
@@ -103,6 +149,10 @@ class PaperStatementRequestConnection(relay.Connection[PaperStatementRequest]):
             end_cursor=edges[-1].cursor if edges else None,
         )
         return cls(edges=edges, page_info=page_info)
+
+
+def _record_read(context: GraphQLContext, record: PaperStatementRecord) -> None:
+    context.record_read(RESOURCE_TYPE, record.id, record.patient_id)
 
 
 def encode_paper_statement_cursor(request_id: int) -> str:

@@ -90,7 +90,8 @@ async def test_staff_enroll_mfa_in_an_enrollment_only_session_then_sign_in_with_
     assert first["mfaRequired"] is False
     token = first["session"]["accessToken"]
     denied = await gql(client, LOCATIONS, token=token)
-    assert error_codes(denied) == ["FORBIDDEN"]
+    assert error_codes(denied) == ["MFA_ENROLLMENT_REQUIRED"]
+    assert "startTotpEnrollment" in denied["errors"][0]["message"]
     me = await gql(client, ME, token=token)
     assert me["data"]["me"]["mfaEnabled"] is False
 

@@ -223,3 +223,67 @@ def test_serve_says_when_the_simulator_port_is_taken(database_url: str, busy_por
 
     assert result.returncode == 1
     assert f"the Stripe simulator did not start: port {busy_port} is in use" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("migrate",),
+        ("serve", "--port", "0"),
+        ("seed-demo",),
+        ("rotate-phi-key",),
+        ("send-reminders",),
+        ("charge-due-installments",),
+        ("export-schema",),
+    ],
+    ids=lambda command: command[0],
+)
+def test_every_command_refuses_a_malformed_phi_key_in_one_line_naming_it(
+    database_url: str, command: tuple[str, ...]
+) -> None:
+    result = run_billing(
+        *command, database_url=database_url, env={"PHI_ENCRYPTION_KEY": "dev:not-32-bytes"}
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("billing: configuration error: PHI_ENCRYPTION_KEY")
+    assert "Traceback" not in result.stderr
+
+
+def test_dev_confirm_is_refused_in_production(database_url: str) -> None:
+    result = run_billing(
+        "dev",
+        "confirm",
+        "--client-secret",
+        "seti_123_secret_abc",
+        database_url=database_url,
+        env={**PRODUCTION_SECRETS, "STRIPE_SECRET_KEY": "sk_test_from_the_vault"},
+    )
+
+    assert result.returncode == 2
+    assert result.stderr == "billing: dev confirm is refused in production\n"
+
+
+@pytest.mark.parametrize("secret", ["seti_123", "sk_test_local_simulator", "pi_1_secret_"])
+def test_dev_confirm_refuses_what_is_not_a_client_secret(database_url: str, secret: str) -> None:
+    result = run_billing("dev", "confirm", "--client-secret", secret, database_url=database_url)
+
+    assert result.returncode == 2
+    assert "--client-secret must be a SetupIntent's" in result.stderr
+    assert secret not in result.stderr
+
+
+def test_dev_confirm_says_when_no_simulator_answers(database_url: str) -> None:
+    result = run_billing(
+        "dev",
+        "confirm",
+        "--client-secret",
+        "seti_123_secret_abc",
+        "--stripe-simulator-port",
+        str(free_port()),
+        database_url=database_url,
+    )
+
+    assert result.returncode == 75
+    assert "no Stripe simulator answers" in result.stderr

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from config.settings import DEFAULT_DATABASE_URL, Environment, SettingsError, load_settings
@@ -122,3 +124,34 @@ def test_a_configured_stripe_key_is_not_the_development_one() -> None:
     settings = load_settings({"STRIPE_SECRET_KEY": "sk_test_a_real_test_mode_account"})
 
     assert not settings.uses_development_stripe_key
+
+
+GOOD_PHI_KEY = "k1:" + base64.b64encode(b"k" * 32).decode()
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ("not-a-key-ring", "entry 1 must look like 'kid:base64'"),
+        ("k1:", "entry 1 must look like 'kid:base64'"),
+        (f"{GOOD_PHI_KEY},bad id:{base64.b64encode(b'x' * 32).decode()}", "entry 2: the key id"),
+        ("k1:not base64!", "key 'k1' is not valid base64"),
+        ("k1:" + base64.b64encode(b"short").decode(), "key 'k1' must be 32 bytes, not 5"),
+        (f"{GOOD_PHI_KEY},{GOOD_PHI_KEY}", "names key id 'k1' twice"),
+    ],
+)
+def test_a_malformed_phi_key_is_refused_naming_the_variable(setting: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"PHI_ENCRYPTION_KEY": setting})
+
+    message = str(refused.value)
+    assert message.startswith("PHI_ENCRYPTION_KEY")
+    assert problem in message
+    assert "\n" not in message
+    assert base64.b64encode(b"k" * 32).decode() not in message
+
+
+def test_a_well_formed_phi_key_ring_is_accepted() -> None:
+    rotated = f"new:{base64.b64encode(b'n' * 32).decode()},{GOOD_PHI_KEY}"
+
+    assert load_settings({"PHI_ENCRYPTION_KEY": rotated}).phi_encryption_key.reveal() == rotated

@@ -90,10 +90,43 @@ async def test_a_quote_lists_every_installment_the_last_one_the_remainder(
     assert await AuditEvent.filter(action="invoice.read", patient_id=ada.patient_id).count() == 1
 
 
+async def test_a_monthly_amount_below_the_minimum_comes_back_with_the_minimum(
+    client: httpx.AsyncClient, ada: PatientCaller
+) -> None:
+    # 1,200.00 over at most 24 months: the minimum is 50.00, above the 25.00 setting
+    bills = [await _bill(ada, 120_000)]
+
+    quote = await _payload(
+        client, QUOTE, {"invoiceIds": bills, "monthlyAmount": "49.99"}, ada.token
+    )
+
+    [error] = quote["errors"]
+    assert (error["code"], error["field"]) == ("MONTHLY_AMOUNT_TOO_LOW", "monthlyAmount")
+    assert "50.00 USD" in error["message"]
+    assert quote["minimumMonthly"] == {"amount": "50.00", "currency": "USD"}
+    assert quote["total"] == {"amount": "1200.00", "currency": "USD"}
+    assert quote["installments"] == []
+
+
+async def test_a_remainder_too_small_to_charge_is_added_to_the_installment_before_it(
+    client: httpx.AsyncClient, ada: PatientCaller
+) -> None:
+    bills = [await _bill(ada, 10_025)]
+
+    quote = await _payload(client, QUOTE, {"invoiceIds": bills, "monthlyAmount": "25"}, ada.token)
+
+    assert quote["errors"] == []
+    assert [i["amount"]["amount"] for i in quote["installments"]] == [
+        "25.00",
+        "25.00",
+        "25.00",
+        "25.25",
+    ]
+
+
 @pytest.mark.parametrize(
     ("monthly", "code", "field"),
     [
-        ("24.99", "MONTHLY_AMOUNT_TOO_LOW", "monthlyAmount"),
         ("30.001", "INVALID_AMOUNT", "monthlyAmount"),
         ("0", "INVALID_AMOUNT", "monthlyAmount"),
     ],

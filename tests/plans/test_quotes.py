@@ -15,6 +15,7 @@ from billing.errors import DomainError, ErrorCode
 from billing.invoices.reads import patient_today
 from billing.payments.offline import record_offline_payment
 from billing.plans.quotes import (
+    MonthlyAmountTooLow,
     PlanRules,
     add_months,
     minimum_monthly_minor,
@@ -54,13 +55,14 @@ def quotable(draw: st.DrawFn) -> tuple[int, int, PlanRules, date]:
 @given(quotable())
 @example((10_025, 2500, RULES, START))  # a remainder below the smallest card charge
 @example((10_000, 2500, RULES, START))  # no remainder: the last one is a whole month
+@example((10, 2500, RULES, START))  # a total below the smallest card charge
 @settings(max_examples=500, deadline=None)
 def test_installments_always_add_up_to_the_total(case: tuple[int, int, PlanRules, date]) -> None:
     total, monthly, rules, start = case
-    remainder = total - monthly * (-(-total // monthly) - 1)
-    if remainder < smallest_card_charge("USD"):
-        # The only refusal of a monthly amount at or above the minimum: a last installment
-        # too small for a card charge.
+    smallest = smallest_card_charge("USD")
+    if total < smallest:
+        # The only refusal of a monthly amount at or above the minimum: nothing a card can
+        # be charged for.
         with pytest.raises(DomainError) as refused:
             quote_amounts({1: total}, "USD", monthly, start, rules)
         assert refused.value.code is ErrorCode.INVALID_AMOUNT
@@ -69,15 +71,32 @@ def test_installments_always_add_up_to_the_total(case: tuple[int, int, PlanRules
     quote = quote_amounts({1: total}, "USD", monthly, start, rules)
 
     amounts = [row.amount_minor for row in quote.installments]
+    count = -(-total // monthly)
+    remainder = total - monthly * (count - 1)
+    folded = count > 1 and remainder < smallest
 
     assert sum(amounts) == quote.total_minor == total
     assert all(amount == monthly for amount in amounts[:-1])
-    assert 0 < amounts[-1] <= monthly
-    assert len(amounts) == -(-total // monthly) <= rules.max_months
+    assert all(amount >= smallest for amount in amounts)
+    if folded:
+        # a remainder too small to charge rides on the installment before it
+        assert len(amounts) == count - 1
+        assert amounts[-1] == monthly + remainder
+    else:
+        assert len(amounts) == count
+        assert 0 < amounts[-1] <= monthly
+    assert len(amounts) <= rules.max_months
     assert all(amount >= quote.minimum_monthly_minor for amount in amounts[:-1])
     assert [row.due_on for row in quote.installments] == [
         add_months(start, n) for n in range(len(amounts))
     ]
+
+
+def test_a_remainder_below_the_smallest_card_charge_joins_the_installment_before_it() -> None:
+    # 100.25 at 25.00 a month: four of 25.00 would leave 0.25, too little to charge
+    quote = quote_amounts({1: 10_025}, "USD", 2_500, START, RULES)
+
+    assert [row.amount_minor for row in quote.installments] == [2_500, 2_500, 2_500, 2_525]
 
 
 @given(totals, rule_sets, st.data())
@@ -94,6 +113,9 @@ def test_a_monthly_amount_below_the_minimum_is_refused_not_raised(
     expected = ErrorCode.MONTHLY_AMOUNT_TOO_LOW if monthly > 0 else ErrorCode.INVALID_AMOUNT
     assert refused.value.code is expected
     assert refused.value.field == "monthly_amount_minor"
+    if isinstance(refused.value, MonthlyAmountTooLow):
+        # the refusal says what would do
+        assert (refused.value.minimum_minor, refused.value.total_minor) == (minimum, total)
 
 
 @given(totals, rule_sets)

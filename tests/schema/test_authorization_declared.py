@@ -134,8 +134,8 @@ def test_only_sign_in_and_activation_are_open_and_say_so() -> None:
 
 
 def test_node_types_never_use_strawberrys_unchecked_lookup() -> None:
-    # Strawberry's default resolve_nodes fetches by ID with no permission check at all: a
-    # type uses NodeLookupNotImplemented's until its domain writes one that checks.
+    # Strawberry's default resolve_nodes fetches by ID with no permission check at all:
+    # every type writes its own (tests/schema/test_node_fetch.py checks what each allows).
     unchecked = []
     node_types = []
     for concrete in SCHEMA.schema_converter.type_map.values():

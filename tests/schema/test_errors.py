@@ -10,10 +10,8 @@ import strawberry
 
 from billing.errors import DomainError, ErrorCode
 from config.settings import Settings
-from models.enums import Role
 from schema.common.errors import ExpectedError, RequestErrorCode, UserError, raise_not_implemented
 from schema.root import BillingSchema, schema_extensions
-from tests.support.factories.accounts import staff_token
 from tests.support.factories.invoices import patient_caller
 from tests.support.graphql_client import gql
 
@@ -64,18 +62,6 @@ async def test_a_field_not_built_yet_is_an_expected_top_level_error(
     assert error["extensions"] == {"code": "NOT_IMPLEMENTED"}
     assert error["message"] == "Probing is not available yet."
     assert error["path"] == ["unbuilt"]
-
-
-async def test_fetching_a_node_not_built_yet_is_an_expected_error(
-    client: httpx.AsyncClient,
-) -> None:
-    _patient, token = await staff_token(Role.PATIENT)
-    node_id = strawberry.relay.to_base64("Refund", 123)
-
-    body = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": node_id}, token)
-
-    assert body["data"] == {"node": None}
-    assert body["errors"][0]["extensions"] == {"code": "NOT_IMPLEMENTED"}
 
 
 async def test_a_malformed_id_is_bad_user_input(client: httpx.AsyncClient) -> None:

@@ -16,6 +16,7 @@ from billing.ledger.postings import Posting, post_entries
 from billing.locations.rules import create_location
 from models.enums import LedgerEntryKind, PaymentChannel, PaymentStatus, Role, ShipmentStatus
 from models.invoices import Invoice as InvoiceRow
+from models.invoices import InvoiceLine as InvoiceLineRow
 from models.locations import Location as LocationRow
 from models.payments import Payment as PaymentRow
 from models.payments import PaymentAllocation as PaymentAllocationRow
@@ -100,6 +101,12 @@ async def invoice(
         paid = await payment(patient_id, {row.id: paid_minor})
         await post_entries(row, [Posting(LedgerEntryKind.PAYMENT, paid_minor, paid.id)])
     return row
+
+
+async def line_ids(invoice_row: InvoiceRow) -> list[int]:
+    """The ids of an invoice's lines, in order."""
+    rows = await InvoiceLineRow.filter(invoice_id=invoice_row.id).order_by("position")
+    return [row.id for row in rows]
 
 
 async def payment(
