@@ -152,6 +152,23 @@ def _add_dev_commands(commands: Any) -> None:
         help="where `make run` runs the simulator, unless STRIPE_API_BASE is set",
     )
     confirm.set_defaults(command=_dev_confirm)
+    authenticate = dev_commands.add_parser(
+        "authenticate",
+        help="answer the 3-D Secure challenge of an intent in requires_action, as the card "
+        "holder does in the app (local Stripe simulator only)",
+    )
+    authenticate.add_argument("--client-secret", required=True, metavar="S")
+    authenticate.add_argument(
+        "--fail", action="store_true", help="fail the authentication instead of passing it"
+    )
+    authenticate.add_argument(
+        "--stripe-simulator-port",
+        type=int,
+        default=DEFAULT_STRIPE_SIMULATOR_PORT,
+        metavar="PORT",
+        help="where `make run` runs the simulator, unless STRIPE_API_BASE is set",
+    )
+    authenticate.set_defaults(command=_dev_authenticate)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -467,6 +484,33 @@ def _dev_confirm(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_TEMPORARY_FAILURE
     print(f"billing: {confirmation.report}", file=sys.stdout if confirmation.ok else sys.stderr)
     return 0 if confirmation.ok else 1
+
+
+def _dev_authenticate(args: argparse.Namespace, settings: Settings) -> int:
+    import stripe
+
+    from api.dev_cards import (
+        DevConfirmRefused,
+        SimulatorUnreachable,
+        authenticate_as_card_holder,
+        simulator_base,
+    )
+
+    api_base = simulator_base(settings, args.stripe_simulator_port)
+    try:
+        answer = asyncio.run(
+            authenticate_as_card_holder(
+                settings, args.client_secret, succeed=not args.fail, api_base=api_base
+            )
+        )
+    except DevConfirmRefused as refusal:
+        print(f"billing: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    except (stripe.APIConnectionError, SimulatorUnreachable):
+        print(f"billing: no Stripe simulator answers at {api_base}", file=sys.stderr)
+        return EXIT_TEMPORARY_FAILURE
+    print(f"billing: {answer.report}", file=sys.stdout if answer.ok else sys.stderr)
+    return 0 if answer.ok else 1
 
 
 def _aware_datetime(text: str) -> datetime:

@@ -4,8 +4,9 @@ terminal against the local Stripe simulator, so the card flows can be followed w
 It confirms the SetupIntent (``seti_..._secret_...``, from ``startSavingCard``) or the
 PaymentIntent (``pi_..._secret_...``, from ``payInvoices``) that the secret belongs to, with
 one of Stripe's test cards. Stripe (here: the simulator) then tells the service by signed
-webhook, exactly as after a real confirmation. Development only: refused in production and
-with a live key.
+webhook, exactly as after a real confirmation. `billing dev authenticate` answers the 3-D
+Secure challenge of a card such as `authentication_required` (or fails it with `--fail`), as
+the card holder does in the app. Development only: refused in production and with a live key.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+import httpx
 import stripe
 from stripe.params import PaymentIntentConfirmParams
 
@@ -52,6 +54,10 @@ class DevConfirmRefused(Exception):
     """The command may not run, or was given a client secret it cannot use (exit 2)."""
 
 
+class SimulatorUnreachable(Exception):
+    """Nothing answers where the simulator's control API should be (exit 75)."""
+
+
 @dataclass(frozen=True)
 class Confirmation:
     """What Stripe answered: ``ok`` when the intent succeeded or is processing."""
@@ -75,17 +81,8 @@ async def confirm_with_test_card(
     Raises ``DevConfirmRefused`` in production, with a live key, for a malformed secret and
     for one that is not the intent's; ``stripe.APIConnectionError`` when nothing answers.
     """
-    if settings.is_production:
-        raise DevConfirmRefused("dev confirm is refused in production")
+    matched = _usable_secret(settings, client_secret, "dev confirm")
     key = settings.stripe_secret_key.reveal()
-    if key.startswith(("sk_live_", "rk_live_")):
-        raise DevConfirmRefused("dev confirm is refused with a live Stripe key")
-    matched = CLIENT_SECRET.fullmatch(client_secret.strip())
-    if matched is None:
-        raise DevConfirmRefused(
-            "--client-secret must be a SetupIntent's (seti_..._secret_...) or a "
-            "PaymentIntent's (pi_..._secret_...) client secret"
-        )
     http = stripe.HTTPXClient(timeout=settings.stripe_timeout_ms / 1000)
     client = stripe.StripeClient(key, base_addresses={"api": api_base}, http_client=http)
     try:
@@ -94,6 +91,73 @@ async def confirm_with_test_card(
         return await _confirm_payment(client, matched.group("id"), client_secret, card)
     finally:
         await http.close_async()  # type: ignore[no-untyped-call]
+
+
+async def authenticate_as_card_holder(
+    settings: Settings, client_secret: str, *, succeed: bool, api_base: str
+) -> Confirmation:
+    """Answer the 3-D Secure challenge of the intent ``client_secret`` belongs to, as the
+    card holder does in the app's authentication screen, through the simulator's
+    ``/_sim/.../authenticate``. Refused like ``confirm_with_test_card``;
+    ``stripe.APIConnectionError`` or ``SimulatorUnreachable`` when nothing answers."""
+    matched = _usable_secret(settings, client_secret, "dev authenticate")
+    kind, intent_id = matched.group("kind"), matched.group("id")
+    http = stripe.HTTPXClient(timeout=settings.stripe_timeout_ms / 1000)
+    client = stripe.StripeClient(
+        settings.stripe_secret_key.reveal(), base_addresses={"api": api_base}, http_client=http
+    )
+    try:
+        if kind == "seti":
+            setup = await _retrieve(client.v1.setup_intents.retrieve_async(intent_id))
+            _check_secret(setup.client_secret, client_secret)
+        else:
+            payment = await _retrieve(client.v1.payment_intents.retrieve_async(intent_id))
+            _check_secret(payment.client_secret, client_secret)
+    finally:
+        await http.close_async()  # type: ignore[no-untyped-call]
+    label, path = (
+        ("SetupIntent", "setup_intents") if kind == "seti" else ("PaymentIntent", "payment_intents")
+    )
+    outcome = "succeeded" if succeed else "failed"
+    try:
+        async with httpx.AsyncClient(
+            base_url=api_base, timeout=settings.stripe_timeout_ms / 1000
+        ) as control:
+            answer = await control.post(
+                f"/_sim/{path}/{intent_id}/authenticate", data={"outcome": outcome}
+            )
+    except httpx.HTTPError:
+        raise SimulatorUnreachable(api_base) from None
+    body = (
+        answer.json()
+        if answer.headers.get("content-type", "").startswith("application/json")
+        else {}
+    )
+    if answer.status_code != 200:
+        message = body.get("error", {}).get("message", "") if isinstance(body, dict) else ""
+        return Confirmation(
+            ok=False, report=f"{label} {intent_id}: not authenticated: {message}".rstrip(": ")
+        )
+    status = str(body.get("status", "")) if isinstance(body, dict) else ""
+    verb = "authenticated" if succeed else "authentication failed"
+    return Confirmation(
+        ok=succeed and status in ("succeeded", "processing"),
+        report=f"{label} {intent_id}: {verb}, now {status}. Stripe tells the service by webhook.",
+    )
+
+
+def _usable_secret(settings: Settings, client_secret: str, command: str) -> re.Match[str]:
+    if settings.is_production:
+        raise DevConfirmRefused(f"{command} is refused in production")
+    if settings.stripe_secret_key.reveal().startswith(("sk_live_", "rk_live_")):
+        raise DevConfirmRefused(f"{command} is refused with a live Stripe key")
+    matched = CLIENT_SECRET.fullmatch(client_secret.strip())
+    if matched is None:
+        raise DevConfirmRefused(
+            "--client-secret must be a SetupIntent's (seti_..._secret_...) or a "
+            "PaymentIntent's (pi_..._secret_...) client secret"
+        )
+    return matched
 
 
 async def _confirm_setup(

@@ -66,6 +66,25 @@ def dev_confirm(
     )
 
 
+def dev_authenticate(demo: RunningDemo, client_secret: str) -> subprocess.CompletedProcess[str]:
+    """`billing dev authenticate`: the card holder passes the 3-D Secure challenge."""
+    return subprocess.run(  # noqa: S603
+        billing(
+            "dev",
+            "authenticate",
+            "--client-secret",
+            client_secret,
+            "--stripe-simulator-port",
+            str(demo.simulator_port),
+        ),
+        env=demo_environment(demo.database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def make_charge_due(demo: RunningDemo, port: str) -> subprocess.CompletedProcess[str]:
     """`make charge-due` as after `make run PORT=...`: the same port variables, nothing else."""
     return subprocess.run(  # noqa: S603
@@ -143,14 +162,19 @@ async def test_a_newcomer_saves_a_card_pays_an_invoice_and_sees_declines(demo: R
         assert short.returncode == 1
         assert "insufficient_funds" in short.stderr
 
-        # 7. a card asking for 3-D Secure maps to Stripe's pm_card_authenticationRequired;
-        # it never reports success
+        # 7. a card asking for 3-D Secure (Stripe's pm_card_authenticationRequired) waits for
+        # its holder: the payment is REQUIRES_ACTION until `dev authenticate` answers
         challenged_payment = await _pay(app, token, other, "5.00", None)
         challenged = dev_confirm(
             demo, challenged_payment["clientSecret"], "authentication_required"
         )
         assert challenged.returncode == 1
-        assert "pm_card_authenticationRequired" in challenged.stderr
+        assert "pm_card_authenticationRequired: requires_action" in challenged.stderr
+        await _until(_payment_in, app, token, challenged_payment["id"], "REQUIRES_ACTION")
+        answered = dev_authenticate(demo, challenged_payment["clientSecret"])
+        assert answered.returncode == 0, answered.stderr
+        assert "authenticated, now succeeded" in answered.stdout
+        await _until(_payment_in, app, token, challenged_payment["id"], "SUCCEEDED")
 
         # 8. the statement link points at the port the demo serves on
         link = await gql(app, CREATE_PDF_LINK, {"invoiceId": other["id"]}, token=token)

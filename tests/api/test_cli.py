@@ -251,10 +251,11 @@ def test_every_command_refuses_a_malformed_phi_key_in_one_line_naming_it(
     assert "Traceback" not in result.stderr
 
 
-def test_dev_confirm_is_refused_in_production(database_url: str) -> None:
+@pytest.mark.parametrize("command", ["confirm", "authenticate"])
+def test_dev_commands_are_refused_in_production(database_url: str, command: str) -> None:
     result = run_billing(
         "dev",
-        "confirm",
+        command,
         "--client-secret",
         "seti_123_secret_abc",
         database_url=database_url,
@@ -262,7 +263,7 @@ def test_dev_confirm_is_refused_in_production(database_url: str) -> None:
     )
 
     assert result.returncode == 2
-    assert result.stderr == "billing: dev confirm is refused in production\n"
+    assert result.stderr == f"billing: dev {command} is refused in production\n"
 
 
 @pytest.mark.parametrize("secret", ["seti_123", "sk_test_local_simulator", "pi_1_secret_"])
@@ -274,10 +275,11 @@ def test_dev_confirm_refuses_what_is_not_a_client_secret(database_url: str, secr
     assert secret not in result.stderr
 
 
-def test_dev_confirm_says_when_no_simulator_answers(database_url: str) -> None:
+@pytest.mark.parametrize("command", ["confirm", "authenticate"])
+def test_dev_commands_say_when_no_simulator_answers(database_url: str, command: str) -> None:
     result = run_billing(
         "dev",
-        "confirm",
+        command,
         "--client-secret",
         "seti_123_secret_abc",
         "--stripe-simulator-port",
