@@ -48,34 +48,26 @@ def dev_confirm(
     demo: RunningDemo, client_secret: str, *card: str
 ) -> subprocess.CompletedProcess[str]:
     """`billing dev confirm` in another terminal, given only the simulator's port."""
-    return subprocess.run(  # noqa: S603
-        billing(
-            "dev",
-            "confirm",
-            "--client-secret",
-            client_secret,
-            "--stripe-simulator-port",
-            str(demo.simulator_port),
-            *(("--card", card[0]) if card else ()),
-        ),
-        env=demo_environment(demo.database_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return _dev(demo, "confirm", client_secret, *(("--card", card[0]) if card else ()))
 
 
 def dev_authenticate(demo: RunningDemo, client_secret: str) -> subprocess.CompletedProcess[str]:
     """`billing dev authenticate`: the card holder passes the 3-D Secure challenge."""
+    return _dev(demo, "authenticate", client_secret)
+
+
+def _dev(
+    demo: RunningDemo, command: str, client_secret: str, *options: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
         billing(
             "dev",
-            "authenticate",
+            command,
             "--client-secret",
             client_secret,
             "--stripe-simulator-port",
             str(demo.simulator_port),
+            *options,
         ),
         env=demo_environment(demo.database_url),
         capture_output=True,
