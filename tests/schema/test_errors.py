@@ -85,6 +85,19 @@ async def test_a_malformed_id_is_bad_user_input(client: httpx.AsyncClient) -> No
     assert body["errors"][0]["message"] == "Not a valid ID for this field."
 
 
+async def test_the_id_of_the_node_interface_itself_names_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    # An attacker's probe: Node is an interface, not a type, so no object has such an ID.
+    _patient, token = await staff_token(Role.PATIENT)
+    node_id = strawberry.relay.to_base64("Node", 1)
+
+    body = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": node_id}, token)
+
+    # Answered like a missing object, not as an internal error.
+    assert body == {"data": {"node": None}}
+
+
 @strawberry.type
 class _ProbeQuery:
     @strawberry.field
