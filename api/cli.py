@@ -115,6 +115,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "rotate-phi-key", help="re-encrypt stored PHI under the first PHI_ENCRYPTION_KEY key"
     ).set_defaults(command=_rotate_phi_key)
 
+    commands.add_parser(
+        "purge-sign-in-records",
+        help="forget stale sign-in records: idle lockout guards, old rate-limit windows, "
+        "expired MFA tickets and reset links",
+    ).set_defaults(command=_purge_sign_in_records)
+
     verify = commands.add_parser("audit-verify", help="check the access log's hash chain")
     verify.add_argument(
         "--checkpoints",
@@ -339,13 +345,20 @@ def _rotate_phi_key(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from billing.audit.chain import (
-        CheckpointError,
-        audit_chain_key,
-        parse_checkpoint,
-        verify_audit_chain,
+def _purge_sign_in_records(_args: argparse.Namespace, settings: Settings) -> int:
+    from auth.housekeeping import purge_stale_sign_in_records
+
+    report = _run_with_database(settings, lambda: purge_stale_sign_in_records(datetime.now(UTC)))
+    print(
+        f"billing: purged {report.guards} idle guards, {report.counters} rate-limit counters, "
+        f"{report.mfa_tickets} MFA tickets, {report.resets} reset links"
     )
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from billing.audit.chain import ChainReport, audit_chain_key, verify_audit_chain
+    from billing.audit.checkpoints import CheckpointError, checkpoint_problem, parse_checkpoint
 
     key = audit_chain_key(settings.secret_key.reveal())
     checkpoints = []
@@ -359,7 +372,14 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
                 except CheckpointError as error:
                     print(f"billing: checkpoint line {number}: {error}", file=sys.stderr)
                     return 1
-    report = _run_with_database(settings, lambda: verify_audit_chain(key, checkpoints=checkpoints))
+
+    async def verify() -> ChainReport:
+        report = await verify_audit_chain(key)
+        if report.intact and checkpoints:
+            return ChainReport(report.checked, None, await checkpoint_problem(checkpoints))
+        return report
+
+    report = _run_with_database(settings, verify)
     if report.intact:
         against = f", {len(checkpoints)} checkpoints matched" if checkpoints else ""
         print(f"billing: access log intact ({report.checked} events checked{against})")
@@ -374,7 +394,8 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _audit_checkpoint(_args: argparse.Namespace, settings: Settings) -> int:
-    from billing.audit.chain import AuditWriteError, audit_chain_key, audit_checkpoint
+    from billing.audit.chain import AuditWriteError, audit_chain_key
+    from billing.audit.checkpoints import audit_checkpoint
 
     key = audit_chain_key(settings.secret_key.reveal())
     try:

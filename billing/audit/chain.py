@@ -10,7 +10,7 @@ by ``billing migrate`` (``initialize_audit_chain``), every writer checks its sig
 before extending it and signs the head it moves to, and ``verify_audit_chain`` fails when
 the head is missing, unsigned, forged, or does not match the rows. What a database writer
 can still do is put back an older copy of the whole log, head included; signed checkpoints
-kept outside the database (``audit_checkpoint``, ``billing audit-checkpoint``) find that.
+kept outside the database (``billing.audit.checkpoints``, ``billing audit-checkpoint``) find that.
 """
 
 from __future__ import annotations
@@ -168,16 +168,23 @@ async def initialize_audit_chain(key: bytes) -> HeadInitialization:
 
 def head_mac(key: bytes, last_event_id: int, last_hash: str, event_count: int) -> str:
     """The HMAC that signs a chain head."""
-    return _mac(key, b"audit-head-v1", [last_event_id, last_hash, event_count])
+    return labelled_mac(key, b"audit-head-v1", [last_event_id, last_hash, event_count])
+
+
+async def signed_head(key: bytes) -> AuditChainHead | None:
+    """The chain's head when it is there and signed by ``key``; None otherwise."""
+    head = await AuditChainHead.get_or_none(id=_HEAD_ID)
+    return head if head is not None and _head_is_signed(head, key) else None
+
+
+def labelled_mac(key: bytes, label: bytes, fields: list[object]) -> str:
+    """HMAC-SHA256 hex of ``fields`` under ``key``, separated by ``label`` from other uses."""
+    return hmac.new(key, label + b"\x00" + orjson.dumps(fields), hashlib.sha256).hexdigest()
 
 
 def _head_is_signed(head: AuditChainHead, key: bytes) -> bool:
     expected = head_mac(key, head.last_event_id, head.last_hash, head.event_count)
     return bool(head.mac) and hmac.compare_digest(head.mac, expected)
-
-
-def _mac(key: bytes, label: bytes, fields: list[object]) -> str:
-    return hmac.new(key, label + b"\x00" + orjson.dumps(fields), hashlib.sha256).hexdigest()
 
 
 def compute_row_hash(row: AuditEvent, key: bytes) -> str:
@@ -225,20 +232,15 @@ class _Walk:
     problem: str = ""
 
 
-async def verify_audit_chain(
-    key: bytes, batch_size: int = 5000, checkpoints: Sequence[Checkpoint] = ()
-) -> ChainReport:
+async def verify_audit_chain(key: bytes, batch_size: int = 5000) -> ChainReport:
     """Walk the chain from its start and report the first row that does not link up, then
-    check the signed head against the rows and the rows against ``checkpoints`` (exported
-    earlier by ``audit_checkpoint``, kept outside the database)."""
+    check the signed head against the rows (``billing.audit.checkpoints`` checks them
+    against what was exported earlier)."""
     walked = await _walk_rows(key, batch_size)
     if walked.problem:
         return ChainReport(walked.checked, walked.first_broken_id, walked.problem)
     head = await AuditChainHead.get_or_none(id=_HEAD_ID)
-    problem = _head_problem(head, key, walked)
-    if not problem:
-        problem = await _checkpoint_problem(checkpoints, key)
-    return ChainReport(walked.checked, None, problem)
+    return ChainReport(walked.checked, None, _head_problem(head, key, walked))
 
 
 async def _walk_rows(key: bytes, batch_size: int) -> _Walk:
@@ -281,96 +283,4 @@ def _head_problem(head: AuditChainHead | None, key: bytes, walked: _Walk) -> str
         walked.checked,
     ):
         return "the chain head is behind the rows"
-    return ""
-
-
-# ----------------------------------------------------------------- checkpoints --
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """The chain's head at one moment, signed, to be kept outside the database."""
-
-    last_event_id: int
-    last_hash: str
-    event_count: int
-    taken_at: str
-    mac: str
-
-    def to_line(self) -> str:
-        """One JSON line, for a log store."""
-        return orjson.dumps(
-            {
-                "audit_checkpoint": 1,
-                "last_event_id": self.last_event_id,
-                "last_hash": self.last_hash,
-                "event_count": self.event_count,
-                "taken_at": self.taken_at,
-                "mac": self.mac,
-            }
-        ).decode()
-
-
-class CheckpointError(Exception):
-    """A checkpoint line that is not one, or not signed by this service's key."""
-
-
-async def audit_checkpoint(key: bytes, now: datetime | None = None) -> Checkpoint:
-    """The current head as a signed checkpoint. Raises ``AuditWriteError`` when the head is
-    missing or not signed by ``key``: a checkpoint of a rewritten head proves nothing."""
-    head = await AuditChainHead.get_or_none(id=_HEAD_ID)
-    if head is None or not _head_is_signed(head, key):
-        raise AuditWriteError("the chain head is missing or not signed; run `billing audit-verify`")
-    taken_at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-    fields: list[object] = [head.last_event_id, head.last_hash, head.event_count, taken_at]
-    return Checkpoint(
-        last_event_id=head.last_event_id,
-        last_hash=head.last_hash,
-        event_count=head.event_count,
-        taken_at=taken_at,
-        mac=_mac(key, b"audit-checkpoint-v1", fields),
-    )
-
-
-def parse_checkpoint(line: str, key: bytes) -> Checkpoint:
-    """The checkpoint a line of ``billing audit-checkpoint`` holds, its signature checked."""
-    try:
-        data = orjson.loads(line)
-        checkpoint = Checkpoint(
-            last_event_id=int(data["last_event_id"]),
-            last_hash=str(data["last_hash"]),
-            event_count=int(data["event_count"]),
-            taken_at=str(data["taken_at"]),
-            mac=str(data["mac"]),
-        )
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        raise CheckpointError("not a checkpoint line") from None
-    fields: list[object] = [
-        checkpoint.last_event_id,
-        checkpoint.last_hash,
-        checkpoint.event_count,
-        checkpoint.taken_at,
-    ]
-    if not hmac.compare_digest(checkpoint.mac, _mac(key, b"audit-checkpoint-v1", fields)):
-        raise CheckpointError("a checkpoint not signed by this service's key")
-    return checkpoint
-
-
-async def _checkpoint_problem(checkpoints: Sequence[Checkpoint], key: bytes) -> str:
-    # Called on an intact chain: a row with the checkpoint's hash at its id, and as many
-    # rows up to it, means every row the checkpoint vouched for is still there.
-    for checkpoint in checkpoints:
-        if checkpoint.last_event_id == 0:
-            continue
-        row = await AuditEvent.get_or_none(id=checkpoint.last_event_id)
-        counted = await AuditEvent.filter(id__lte=checkpoint.last_event_id).count()
-        if (
-            row is None
-            or not hmac.compare_digest(row.row_hash, checkpoint.last_hash)
-            or counted != checkpoint.event_count
-        ):
-            return (
-                f"the log is behind the checkpoint taken at {checkpoint.taken_at}: "
-                "it was rolled back or cut"
-            )
     return ""

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from billing.audit.chain import AuditRecord, append_audit_records, audit_chain_k
 from config.settings import load_settings
 from models.audit import AuditChainHead, AuditEvent
 from models.enums import AuditOutcome
-from models.users import User
+from models.users import SignInGuard, User
 
 PRODUCTION_SECRETS = {
     "BILLING_ENV": "production",
@@ -246,6 +247,30 @@ async def test_a_checkpoint_line_not_signed_with_the_service_key_is_refused(
     assert printed.returncode == 0, printed.stderr
     assert result.returncode == 1
     assert "checkpoint line 1: a checkpoint not signed" in result.stderr
+
+
+async def test_purge_sign_in_records_forgets_only_what_is_stale(
+    db: None, database_url: str
+) -> None:
+    # given a guard nobody touched for two days, and one locked now
+    now = datetime.now(UTC)
+    await SignInGuard.bulk_create(
+        [
+            SignInGuard(key_hash="a" * 64, failures=2, last_attempt_at=now - timedelta(days=2)),
+            SignInGuard(
+                key_hash="b" * 64,
+                failures=6,
+                locked_until=now + timedelta(minutes=20),
+                last_attempt_at=now - timedelta(minutes=10),
+            ),
+        ]
+    )
+
+    result = run_billing("purge-sign-in-records", database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "purged 1 idle guards" in result.stdout
+    assert [g.key_hash for g in await SignInGuard.all()] == ["b" * 64]
 
 
 @pytest.fixture
