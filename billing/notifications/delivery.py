@@ -148,9 +148,7 @@ async def _deliver_account_message(
             await _finish(row, NotificationStatus.SKIPPED, "link_expired", report)
             return
         link_token = password_reset_token(rules.reset_link_key, reset.nonce)
-    message = render_message(
-        row.kind, row.channel, rules.public_base_url, link_token=link_token
-    )
+    message = render_message(row.kind, row.channel, rules.public_base_url, link_token=link_token)
     await _send(row, sender, user.email, message, now, report)
 
 
