@@ -20,7 +20,7 @@ from auth.tokens import token_hash
 from models.users import RateLimitCounter
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CLAIM_ROUNDS = 3
+_CLAIM_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,17 @@ async def claim_attempt(limit: RateLimit, client_key: str, now: datetime) -> boo
     start = _window_start(limit, now)
     counter = RateLimitCounter.filter(key_hash=key_hash)
     for _ in range(_CLAIM_ROUNDS):
-        if await counter.filter(window_start=start, count__lt=limit.max_attempts).update(
+        # A window later than ours (another machine's clock) counts as the current one.
+        if await counter.filter(window_start__gte=start, count__lt=limit.max_attempts).update(
             count=F("count") + 1
         ):
             return True
         if await counter.filter(window_start__lt=start).update(window_start=start, count=1):
             return True
-        if await counter.exists():
+        if await counter.filter(window_start__gte=start, count__gte=limit.max_attempts).exists():
             return False  # this window's attempts are used up
-        # ON CONFLICT DO NOTHING: a row another process made first is then updated above.
+        # No row yet, or one a concurrent attempt just made or moved: make sure there is
+        # one (ON CONFLICT DO NOTHING) and try the updates again.
         await RateLimitCounter.bulk_create(
             [RateLimitCounter(key_hash=key_hash, window_start=start, count=0)],
             ignore_conflicts=True,
