@@ -115,9 +115,26 @@ def _build_parser() -> argparse.ArgumentParser:
         "rotate-phi-key", help="re-encrypt stored PHI under the first PHI_ENCRYPTION_KEY key"
     ).set_defaults(command=_rotate_phi_key)
 
-    commands.add_parser("audit-verify", help="check the access log's hash chain").set_defaults(
-        command=_audit_verify
+    commands.add_parser(
+        "purge-sign-in-records",
+        help="forget stale sign-in records: idle lockout guards, old rate-limit windows, "
+        "expired MFA tickets and reset links",
+    ).set_defaults(command=_purge_sign_in_records)
+
+    verify = commands.add_parser("audit-verify", help="check the access log's hash chain")
+    verify.add_argument(
+        "--checkpoints",
+        type=argparse.FileType("r", encoding="utf-8"),
+        default=None,
+        metavar="FILE",
+        help="also check the log against the signed lines of `billing audit-checkpoint` "
+        "kept in FILE ('-' for standard input)",
     )
+    verify.set_defaults(command=_audit_verify)
+    commands.add_parser(
+        "audit-checkpoint",
+        help="print the access log's head as a signed line, to keep outside the database",
+    ).set_defaults(command=_audit_checkpoint)
     _add_dev_commands(commands)
     return parser
 
@@ -316,8 +333,21 @@ def _reachable_host(host: str) -> str:
 
 
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from billing.audit.chain import HeadInitialization, audit_chain_key, initialize_audit_chain
+
     asyncio.run(migrate_database(settings))
     print("billing: migrations applied")
+    key = audit_chain_key(settings.secret_key.reveal())
+    outcome = _run_with_database(settings, lambda: initialize_audit_chain(key))
+    if outcome is HeadInitialization.REFUSED:
+        print(
+            "billing: the access log's head is missing or does not match its rows; "
+            "nothing can be recorded until `billing audit-verify` passes",
+            file=sys.stderr,
+        )
+        return 1
+    if outcome is not HeadInitialization.PRESENT:
+        print(f"billing: access log head {outcome.value}")
     return 0
 
 
@@ -369,20 +399,66 @@ def _rotate_phi_key(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
-    from billing.audit.chain import audit_chain_key, verify_audit_chain
+def _purge_sign_in_records(_args: argparse.Namespace, settings: Settings) -> int:
+    from auth.housekeeping import purge_stale_sign_in_records
+
+    report = _run_with_database(settings, lambda: purge_stale_sign_in_records(datetime.now(UTC)))
+    print(
+        f"billing: purged {report.guards} idle guards, {report.counters} rate-limit counters, "
+        f"{report.mfa_tickets} MFA tickets, {report.resets} reset links"
+    )
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from billing.audit.chain import ChainReport, audit_chain_key, verify_audit_chain
+    from billing.audit.checkpoints import CheckpointError, checkpoint_problem, parse_checkpoint
 
     key = audit_chain_key(settings.secret_key.reveal())
-    report = _run_with_database(settings, lambda: verify_audit_chain(key))
+    checkpoints = []
+    if args.checkpoints is not None:
+        with args.checkpoints as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    checkpoints.append(parse_checkpoint(line, key))
+                except CheckpointError as error:
+                    print(f"billing: checkpoint line {number}: {error}", file=sys.stderr)
+                    return 1
+
+    async def verify() -> ChainReport:
+        report = await verify_audit_chain(key)
+        if report.intact and checkpoints:
+            return ChainReport(report.checked, None, await checkpoint_problem(checkpoints))
+        return report
+
+    report = _run_with_database(settings, verify)
     if report.intact:
-        print(f"billing: access log intact ({report.checked} events checked)")
+        against = f", {len(checkpoints)} checkpoints matched" if checkpoints else ""
+        print(f"billing: access log intact ({report.checked} events checked{against})")
         return 0
+    where = f" at event {report.first_broken_id}" if report.first_broken_id is not None else ""
     print(
-        f"billing: access log BROKEN at event {report.first_broken_id}: {report.problem} "
+        f"billing: access log BROKEN{where}: {report.problem} "
         f"({report.checked} events before it are intact)",
         file=sys.stderr,
     )
     return 1
+
+
+def _audit_checkpoint(_args: argparse.Namespace, settings: Settings) -> int:
+    from billing.audit.chain import AuditWriteError, audit_chain_key
+    from billing.audit.checkpoints import audit_checkpoint
+
+    key = audit_chain_key(settings.secret_key.reveal())
+    try:
+        checkpoint = _run_with_database(settings, lambda: audit_checkpoint(key))
+    except AuditWriteError as error:
+        print(f"billing: no checkpoint: {error}", file=sys.stderr)
+        return 1
+    print(checkpoint.to_line())
+    return 0
 
 
 def _charge_due_installments(args: argparse.Namespace, settings: Settings) -> int:
@@ -409,13 +485,18 @@ def _charge_due_installments(args: argparse.Namespace, settings: Settings) -> in
 
 
 def _send_reminders(args: argparse.Namespace, settings: Settings) -> int:
+    from billing.notifications.account_messages import password_reset_link_key
     from billing.notifications.delivery import DeliveryReport, DeliveryRules, send_due_notifications
     from billing.notifications.reminders import ReminderReport, queue_reminders
     from billing.phi_cipher import PhiCipher
 
     now = args.now or datetime.now(UTC)
     senders = _notification_senders(settings)
-    rules = DeliveryRules(settings.public_base_url, settings.reminders.sms_send_hours)
+    rules = DeliveryRules(
+        settings.public_base_url,
+        reset_link_key=password_reset_link_key(settings.secret_key.reveal()),
+        sms_send_hours=settings.reminders.sms_send_hours,
+    )
     cipher = PhiCipher.from_setting(settings.phi_encryption_key.reveal())
 
     async def remind() -> tuple[ReminderReport, DeliveryReport]:

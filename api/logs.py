@@ -17,7 +17,17 @@ _FORMATTED_LOGGERS = frozenset({"uvicorn.error"})
 
 # Fields a log call may attach with ``extra=``; everything else is dropped.
 _ALLOWED_EXTRA = frozenset(
-    {"method", "path", "status", "duration_ms", "event", "error_type", "operation", "count"}
+    {
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "event",
+        "error_type",
+        "operation",
+        "count",
+        "client_request_id",
+    }
 )
 
 

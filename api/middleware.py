@@ -12,13 +12,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from config.request_context import current_request_id
 
 _access_log = logging.getLogger("billing.access")
+_error_log = logging.getLogger("billing.errors")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (a well-formed incoming ``X-Request-Id`` is kept), echoes it
-    in the response, and logs one line per request: method, path, status, duration. Never
-    the query string, body or variables, which may carry PHI."""
+    """Gives every request an id of our own, echoes it in the response, and logs one line
+    per request: method, path, status, duration. Never the query string, body or
+    variables, which may carry PHI.
+
+    The id is always made here, never taken from the client: it goes into the access log,
+    and a client could otherwise pass its requests off as another's, or reuse one id for
+    all of them. A well-formed incoming ``X-Request-Id`` (a proxy's or the app's own) is
+    kept beside ours, as ``client_request_id`` of the request's log line, to correlate.
+
+    An exception nothing below handled is answered 500 with the id, as JSON, and logged by
+    its type only."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -27,15 +36,18 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or secrets.token_hex(16)
+        request_id = secrets.token_hex(16)
+        client_request_id = _incoming_request_id(scope)
         token = current_request_id.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status_code = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status_code
+            nonlocal status_code, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status_code = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
@@ -44,16 +56,21 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            _error_log.error("unhandled error", extra={"error_type": type(error).__name__})
+            if response_started:
+                raise
+            await _send_internal_error(send_with_id)
         finally:
-            _access_log.info(
-                "request",
-                extra={
-                    "method": scope.get("method", ""),
-                    "path": scope.get("path", ""),
-                    "status": status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            extra: dict[str, object] = {
+                "method": scope.get("method", ""),
+                "path": scope.get("path", ""),
+                "status": status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+            if client_request_id is not None:
+                extra["client_request_id"] = client_request_id
+            _access_log.info("request", extra=extra)
             current_request_id.reset(token)
 
 
@@ -63,6 +80,21 @@ def _incoming_request_id(scope: Scope) -> str | None:
             candidate = value.decode("latin-1")
             return candidate if _INCOMING_ID.match(candidate) else None
     return None
+
+
+async def _send_internal_error(send: Send) -> None:
+    body = b'{"error":"internal_error"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodySizeLimitMiddleware:

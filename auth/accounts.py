@@ -1,4 +1,4 @@
-"""Creating user accounts and changing their passwords."""
+"""Creating user accounts, checking their passwords and changing them."""
 
 from __future__ import annotations
 
@@ -8,16 +8,9 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from auth.lockout import (
-    FailureHook,
-    FailureReason,
-    record_failure,
-    refuse_if_locked,
-    refuse_if_locked_meanwhile,
-)
+from auth.lockout import FailureHook, FailureReason, claim_attempt, failed, guard_key, passed
 from auth.password_policy import check_new_password
 from auth.passwords import hash_password, verify_password
-from auth.sessions import revoke_other_sessions
 from billing.errors import DomainError, ErrorCode
 from models.enums import Role
 from models.users import User
@@ -63,35 +56,64 @@ async def create_user(email: str, role: Role, password: str) -> User:
         raise _email_taken() from None
 
 
-async def change_password(
-    user_id: int,
+async def check_password_change(
+    user: User,
     current_password: str,
     new_password: str,
     *,
-    current_session_id: int | None,
+    secret_key: str,
     now: datetime,
     on_failure: FailureHook | None = None,
-) -> None:
-    """Replace the password of ``user_id`` after checking the current one, and revoke every
-    other session. A wrong current password counts as a failed attempt
-    (``INVALID_CREDENTIALS``); a weak new one is ``WEAK_PASSWORD``."""
-    user = await User.get_or_none(id=user_id)
-    if user is None or not user.is_active:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such account.")
+) -> str:
+    """The argon2id hash of ``new_password`` once ``current_password`` proves the caller
+    holds the account. The new one follows the rules of activation (``WEAK_PASSWORD`` on
+    ``new_password``); the current one is an attempt reserved on the account's guard, so a
+    wrong one (``INVALID_CREDENTIALS``) counts towards its lock like a wrong sign-in, and
+    ``ACCOUNT_LOCKED`` while it refuses. Nothing is written but the attempt."""
     normalized = check_new_password(
         new_password, mfa_enforced=mfa_enforced(user), email=user.email, field="new_password"
     )
-    await refuse_if_locked(user, now, on_failure)
-    check = await verify_password(user.password_hash, current_password)
+    await check_current_password(
+        user, current_password, secret_key=secret_key, now=now, on_failure=on_failure
+    )
+    return await hash_password(normalized)
+
+
+async def check_current_password(
+    user: User,
+    password: str,
+    *,
+    secret_key: str,
+    now: datetime,
+    on_failure: FailureHook | None = None,
+    field: str = "current_password",
+) -> None:
+    """``INVALID_CREDENTIALS`` on ``field`` unless ``password`` is ``user``'s, checked as
+    an attempt reserved on the account's guard (``ACCOUNT_LOCKED`` while it refuses)."""
+    attempt = await claim_attempt(
+        guard_key(secret_key, user.email), now, user_id=user.id, on_failure=on_failure
+    )
+    check = await verify_password(user.password_hash, password)
     if not check.matches:
-        await record_failure(user.id, FailureReason.PASSWORD, now, on_failure)
+        await failed(attempt, FailureReason.PASSWORD, user_id=user.id, on_failure=on_failure)
         raise DomainError(
-            ErrorCode.INVALID_CREDENTIALS, "The current password is not right.", "current_password"
+            ErrorCode.INVALID_CREDENTIALS, "The current password is not right.", field
         )
-    await refuse_if_locked_meanwhile(user.id, now)
-    new_hash = await hash_password(normalized)
-    await User.filter(id=user.id).update(password_hash=new_hash, password_changed_at=now)
-    await revoke_other_sessions(user.id, current_session_id, now=now)
+    # The password alone proves no full sign-in: give the attempt back, keep the count.
+    await passed(attempt)
+
+
+async def replace_password(user: User, new_hash: str, *, now: datetime) -> None:
+    """Store ``new_hash`` as ``user``'s password, unless the password changed since
+    ``user`` was read (``CONFLICT``: check it again). Call inside the change's
+    transaction."""
+    replaced = await User.filter(id=user.id, password_hash=user.password_hash).update(
+        password_hash=new_hash, password_changed_at=now
+    )
+    if replaced != 1:
+        raise DomainError(
+            ErrorCode.CONFLICT, "The password changed meanwhile. Try again.", "current_password"
+        )
 
 
 def _email_taken() -> DomainError:

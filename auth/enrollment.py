@@ -4,7 +4,10 @@ Nobody can sign up freely. The code (60 random bits in Crockford base32, e.g.
 ``7KQ2-M9XD-4RTV``) is kept only as a keyed hash and expires after seven days. A wrong
 code and a wrong date of birth fail alike, with ``INVALID_ENROLLMENT_CODE``; failures are
 rate-limited per client, and a code dies after five wrong dates of birth, so it cannot be
-brute-forced from many addresses either."""
+brute-forced from many addresses either. Both limits are reserved before anything is
+checked (``auth.rate_limit``, and a conditional update of the code's count), so parallel
+attempts get no more evaluations than the limits allow; an activation that succeeds
+gives its reservations back."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from tortoise.transactions import in_transaction
 from auth.accounts import normalize_email
 from auth.password_policy import check_new_password
 from auth.passwords import hash_password
-from auth.rate_limit import ENROLLMENT_CODE_LIMIT, is_rate_limited, record_failure
+from auth.rate_limit import ENROLLMENT_CODE_LIMIT, claim_attempt, release_attempt
 from auth.tokens import keyed_hash, new_human_code, normalize_human_code
 from billing.errors import DomainError, ErrorCode
 from models.enums import Role
@@ -85,20 +88,22 @@ async def activate_patient_account(
     ``read_date_of_birth`` decrypts a patient's date of birth; ``client_key`` identifies
     the caller for rate limiting (e.g. the IP address). Errors: ``RATE_LIMITED``,
     ``INVALID_ENROLLMENT_CODE``, ``EMAIL_TAKEN``, ``WEAK_PASSWORD``, ``INVALID_INPUT``."""
-    if await is_rate_limited(ENROLLMENT_CODE_LIMIT, client_key, now):
-        raise DomainError(ErrorCode.RATE_LIMITED, "Too many attempts. Try again later.")
     normalized_email = normalize_email(email)
     normalized_password = check_new_password(password, mfa_enforced=False, email=normalized_email)
+    if not await claim_attempt(ENROLLMENT_CODE_LIMIT, client_key, now):
+        raise DomainError(ErrorCode.RATE_LIMITED, "Too many attempts. Try again later.")
     row = await EnrollmentCode.get_or_none(code_hash=_hash(secret_key, code)).select_related(
         "patient"
     )
-    if row is None or not _is_usable(row, now):
-        await record_failure(ENROLLMENT_CODE_LIMIT, client_key, now)
+    if row is None or not await _claim_birth_date_attempt(row, now):
         raise _invalid_code()
     if read_date_of_birth(row.patient) != date_of_birth:
-        await EnrollmentCode.filter(id=row.id).update(failed_attempts=F("failed_attempts") + 1)
-        await record_failure(ENROLLMENT_CODE_LIMIT, client_key, now)
         raise _invalid_code()
+    # The right code and date of birth: neither reservation was a failure.
+    await EnrollmentCode.filter(id=row.id, failed_attempts__gt=0).update(
+        failed_attempts=F("failed_attempts") - 1
+    )
+    await release_attempt(ENROLLMENT_CODE_LIMIT, client_key, now)
     if await User.filter(email=normalized_email).exists():
         raise _email_taken()
     password_hash = await hash_password(normalized_password)
@@ -125,12 +130,16 @@ async def activate_patient_account(
     return ActivatedAccount(user_id=user.id, patient_id=row.patient.id, email=normalized_email)
 
 
-def _is_usable(row: EnrollmentCode, now: datetime) -> bool:
-    return (
-        row.used_at is None
-        and row.expires_at > now
-        and row.failed_attempts < MAX_WRONG_BIRTH_DATES_PER_CODE
-    )
+async def _claim_birth_date_attempt(row: EnrollmentCode, now: datetime) -> bool:
+    """Reserve one of the code's tries at a date of birth; False when the code is used,
+    expired or out of tries."""
+    claimed: int = await EnrollmentCode.filter(
+        id=row.id,
+        used_at__isnull=True,
+        expires_at__gt=now,
+        failed_attempts__lt=MAX_WRONG_BIRTH_DATES_PER_CODE,
+    ).update(failed_attempts=F("failed_attempts") + 1)
+    return claimed == 1
 
 
 def _hash(secret_key: str, code: str) -> str:

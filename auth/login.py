@@ -12,14 +12,14 @@ from enum import StrEnum
 
 from auth.accounts import is_staff
 from auth.lockout import (
-    AuthFailure,
+    Attempt,
     FailureHook,
     FailureReason,
-    record_failure,
-    refuse_if_locked,
-    refuse_if_locked_meanwhile,
-    report,
-    reset_failures,
+    claim_attempt,
+    failed,
+    guard_key,
+    passed,
+    signed_in,
 )
 from auth.passwords import spend_equal_time, verify_password
 from auth.recovery_codes import looks_like_recovery_code, use_recovery_code
@@ -59,42 +59,50 @@ class MfaVerification:
 
 
 async def login(
-    email: str, password: str, *, now: datetime, on_failure: FailureHook | None = None
+    email: str,
+    password: str,
+    *,
+    secret_key: str,
+    now: datetime,
+    on_failure: FailureHook | None = None,
 ) -> LoginResult:
-    """Check ``email`` and ``password``. An unknown email costs the time of a wrong password
-    and fails the same way, with ``INVALID_CREDENTIALS``; ``ACCOUNT_LOCKED`` while the
-    account refuses attempts. A hash with outdated parameters is upgraded."""
+    """Check ``email`` and ``password``. The attempt is reserved on the address's guard
+    first (``auth.lockout``): ``ACCOUNT_LOCKED``, unchecked, while the address refuses.
+    An unknown email costs the time of a wrong password and fails the same way, with
+    ``INVALID_CREDENTIALS``, and counts towards a lock just the same. A hash with outdated
+    parameters is upgraded."""
     normalized = email.strip().lower()
     # Longer than the column, or not storable at all: no account can have it.
     plausible = len(normalized) <= 320 and "\x00" not in normalized
     user = await User.get_or_none(email=normalized) if plausible else None
+    user_id = None if user is None else user.id
+    key = guard_key(secret_key, normalized)
+    attempt = await claim_attempt(key, now, user_id=user_id, on_failure=on_failure)
     if user is None or not user.is_active:
         await spend_equal_time(password)
         reason = FailureReason.UNKNOWN_EMAIL if user is None else FailureReason.INACTIVE_ACCOUNT
-        user_id = None if user is None else user.id
-        await report(on_failure, AuthFailure(user_id, reason, 0, None))
+        await failed(attempt, reason, user_id=user_id, on_failure=on_failure)
         raise _invalid_credentials()
-    await refuse_if_locked(user, now, on_failure)
     check = await verify_password(user.password_hash, password)
     if not check.matches:
-        await record_failure(user.id, FailureReason.PASSWORD, now, on_failure)
+        await failed(attempt, FailureReason.PASSWORD, user_id=user.id, on_failure=on_failure)
         raise _invalid_credentials()
-    await refuse_if_locked_meanwhile(user.id, now)
     if check.upgraded_hash is not None:
         # Conditional, so a password changed meanwhile is not overwritten.
         await User.filter(id=user.id, password_hash=user.password_hash).update(
             password_hash=check.upgraded_hash
         )
     if user.mfa_enabled:
-        # The failure count is kept until the second factor passes, so a known password
-        # does not buy fresh guesses at the code.
+        # The failures are kept until the second factor passes, so a known password does
+        # not buy fresh guesses at the code; this attempt was not one of them.
+        await passed(attempt)
         ticket = new_token(MFA_TICKET_PREFIX)
         expires_at = now + MFA_TICKET_LIFETIME
         await MfaChallenge.create(user=user, ticket_hash=token_hash(ticket), expires_at=expires_at)
         return LoginResult(
             user.id, mfa_required=True, mfa_ticket=ticket, mfa_ticket_expires_at=expires_at
         )
-    await reset_failures(user.id)
+    await signed_in(key)
     scope = SessionScope.MFA_ENROLLMENT if is_staff(user.roles) else SessionScope.FULL
     session = await create_session(user.id, scope=scope, now=now)
     return LoginResult(user.id, mfa_required=False, session=session)
@@ -111,7 +119,8 @@ async def verify_mfa(
 ) -> MfaVerification:
     """A full session for the ticket from ``login`` and a TOTP or recovery ``code``, each
     usable once. ``INVALID_TOKEN`` for an unknown, used or expired ticket (sign in again),
-    ``INVALID_MFA_CODE`` for a wrong code, ``ACCOUNT_LOCKED`` while the account refuses."""
+    ``INVALID_MFA_CODE`` for a wrong code, ``ACCOUNT_LOCKED``, with the code unchecked,
+    while the account's address refuses attempts."""
     challenge = None
     if ticket.startswith(MFA_TICKET_PREFIX):
         challenge = await MfaChallenge.get_or_none(ticket_hash=token_hash(ticket))
@@ -120,22 +129,54 @@ async def verify_mfa(
     user = await User.get_or_none(id=challenge.user_id)
     if user is None or not user.is_active:
         raise _invalid_ticket()
-    await refuse_if_locked(user, now, on_failure)
-    if looks_like_recovery_code(code):
-        factor = SecondFactor.RECOVERY_CODE
-        accepted = await use_recovery_code(user.id, code, secret_key=secret_key, now=now)
-    else:
-        factor = SecondFactor.TOTP
-        accepted = await accept_totp_code(user, code, decrypt=decrypt, now=now)
-    if not accepted:
-        await record_failure(user.id, FailureReason(factor.value), now, on_failure)
-        raise DomainError(ErrorCode.INVALID_MFA_CODE, "The code is not valid.", "code")
-    await refuse_if_locked_meanwhile(user.id, now)
+    factor, attempt = await verify_second_factor(
+        user, code, decrypt=decrypt, secret_key=secret_key, now=now, on_failure=on_failure
+    )
     if not await MfaChallenge.filter(id=challenge.id, used_at__isnull=True).update(used_at=now):
+        await passed(attempt)
         raise _invalid_ticket()
-    await reset_failures(user.id)
+    await signed_in(guard_key(secret_key, user.email))
     session = await create_session(user.id, scope=SessionScope.FULL, now=now)
     return MfaVerification(session=session, factor=factor)
+
+
+async def verify_second_factor(
+    user: User,
+    code: str,
+    *,
+    decrypt: Decrypt,
+    secret_key: str,
+    now: datetime,
+    on_failure: FailureHook | None = None,
+    field: str = "code",
+) -> tuple[SecondFactor, Attempt]:
+    """Check ``code`` (a current TOTP code or an unused recovery code, used up) as an
+    attempt reserved on ``user``'s guard: ``ACCOUNT_LOCKED`` unchecked while it refuses,
+    ``INVALID_MFA_CODE`` on ``field`` for a wrong code. A right one returns the factor and
+    its attempt, still reserved: the caller settles it (``signed_in`` or ``passed``)."""
+    attempt = await claim_attempt(
+        guard_key(secret_key, user.email), now, user_id=user.id, on_failure=on_failure
+    )
+    factor = await _second_factor(user, code, decrypt=decrypt, secret_key=secret_key, now=now)
+    if factor is None:
+        reason = (
+            FailureReason.RECOVERY_CODE if looks_like_recovery_code(code) else FailureReason.TOTP
+        )
+        await failed(attempt, reason, user_id=user.id, on_failure=on_failure)
+        raise DomainError(ErrorCode.INVALID_MFA_CODE, "The code is not valid.", field)
+    return factor, attempt
+
+
+async def _second_factor(
+    user: User, code: str, *, decrypt: Decrypt, secret_key: str, now: datetime
+) -> SecondFactor | None:
+    if looks_like_recovery_code(code):
+        if await use_recovery_code(user.id, code, secret_key=secret_key, now=now):
+            return SecondFactor.RECOVERY_CODE
+        return None
+    if await accept_totp_code(user, code, decrypt=decrypt, now=now):
+        return SecondFactor.TOTP
+    return None
 
 
 async def purge_expired_mfa_challenges(now: datetime) -> int:

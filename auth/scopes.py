@@ -18,6 +18,8 @@ class Scope(StrEnum):
     CLINICAL_READ = "clinical:read"  # procedure codes and line descriptions
     PATIENTS_READ = "patients:read"  # patient records (staff)
     PATIENTS_WRITE = "patients:write"
+    # Force a patient's password reset, clear a patient's sign-in lockout.
+    PATIENT_ACCOUNTS_ASSIST = "patient-accounts:assist"
     INVOICES_WRITE = "invoices:write"  # invoices, insurance decisions, shipments
     ADJUSTMENTS_WRITE = "adjustments:write"  # discounts, write-offs, corrections
     PAYMENTS_RECORD = "payments:record"  # checks, cash, bank transfers
@@ -34,6 +36,7 @@ _BILLING_STAFF = _EVERYONE | {
     Scope.CLINICAL_READ,
     Scope.PATIENTS_READ,
     Scope.PATIENTS_WRITE,
+    Scope.PATIENT_ACCOUNTS_ASSIST,
     Scope.INVOICES_WRITE,
     Scope.ADJUSTMENTS_WRITE,
     Scope.PAYMENTS_RECORD,

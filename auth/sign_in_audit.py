@@ -23,7 +23,13 @@ LOGOUT = AuditedAction("auth.logout")
 ACTIVATE = AuditedAction("account.activate")
 ENROLL_START = AuditedAction("mfa.enroll.start")
 ENROLL = AuditedAction("mfa.enroll")
+CHANGE_PASSWORD = AuditedAction("account.password_change")
+RESET_REQUEST = AuditedAction("account.password_reset_request")
+RESET = AuditedAction("account.password_reset")
 USER = "User"
+# Staff acting on a patient's account: the account is the resource.
+FORCE_RESET = AuditedAction("account.password_reset_forced", USER)
+CLEAR_LOCKOUT = AuditedAction("account.lockout_cleared", USER)
 
 
 class SignInAudit:

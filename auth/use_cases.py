@@ -1,5 +1,7 @@
 """What a caller asks of their account, one function per request: signing in, sessions,
-registering a patient with an enrollment code, activation and authenticator enrollment.
+registering a patient with an enrollment code, activation, authenticator enrollment and
+replacement, changing and resetting a password, and what staff may do for a patient's
+account (force a reset, clear a lockout).
 
 ``auth`` sits above ``billing``: registering a patient creates the patient through
 ``billing.patients`` and issues the code the patient activates an account with here.
@@ -17,31 +19,41 @@ from datetime import date, datetime
 
 from tortoise.transactions import in_transaction
 
+from auth import accounts, lockout, password_reset, sessions
 from auth import login as sign_in
-from auth import sessions
+from auth.account_proof import prove_both_factors
 from auth.enrollment import ActivatedAccount, issue_enrollment_code
 from auth.enrollment import activate_patient_account as activate
+from auth.passwords import hash_password
 from auth.sign_in_audit import (
     ACTIVATE,
+    CHANGE_PASSWORD,
+    CLEAR_LOCKOUT,
     ENROLL,
     ENROLL_START,
+    FORCE_RESET,
     LOGIN,
     LOGOUT,
     MFA,
     REFRESH,
+    RESET,
+    RESET_REQUEST,
     USER,
     SignInAudit,
 )
+from auth.tokens import new_token
 from auth.totp import MFA_SECRET_PURPOSE, TotpEnrollment
 from auth.totp import confirm_totp_enrollment as confirm_totp
 from auth.totp import start_totp_enrollment as start_totp
 from billing.audit.buffer import AuditBuffer, AuditedAction
-from billing.errors import DomainError
+from billing.errors import DomainError, ErrorCode
+from billing.notifications.account_messages import password_reset_link_key, queue_account_message
 from billing.patients.rules import create_patient
 from billing.phi_cipher import PhiCipher
 from models.enums import AuditOutcome
+from models.notifications import NotificationKind
 from models.patients import Patient
-from models.users import User
+from models.users import MfaChallenge, User
 
 REGISTER_PATIENT = AuditedAction("patient.create", "Patient")
 
@@ -83,10 +95,14 @@ class Activation:
     password: str
 
 
-async def login(audit: AuditBuffer, email: str, password: str, *, now: datetime) -> SignIn:
+async def login(
+    audit: AuditBuffer, email: str, password: str, *, secret_key: str, now: datetime
+) -> SignIn:
     """Check the password; a session, or an MFA ticket for accounts with MFA."""
     record = SignInAudit(audit, LOGIN)
-    result = await sign_in.login(email, password, now=now, on_failure=record.on_failure)
+    result = await sign_in.login(
+        email, password, secret_key=secret_key, now=now, on_failure=record.on_failure
+    )
     if result.session is None:
         # The password passed; the session waits for the second factor.
         await record.succeeded(result.user_id, reference="mfa_required", as_actor=False)
@@ -192,11 +208,32 @@ async def activate_patient_account(
 
 
 async def start_totp_enrollment(
-    audit: AuditBuffer, user: User, *, cipher: PhiCipher
+    audit: AuditBuffer,
+    user: User,
+    *,
+    current_password: str | None,
+    current_code: str | None,
+    cipher: PhiCipher,
+    secret_key: str,
+    now: datetime,
 ) -> TotpEnrollment:
-    """A new authenticator secret for the caller, pending until confirmed."""
+    """A new authenticator secret for the caller, pending until confirmed. Replacing an
+    enrolled authenticator first needs the password and a current TOTP or recovery code;
+    a first enrollment needs neither."""
+    record = SignInAudit(audit, ENROLL_START)
+    replacing = user.mfa_enabled
+    if replacing:
+        await prove_both_factors(
+            user,
+            current_password,
+            current_code,
+            decrypt=_mfa_decrypter(cipher),
+            secret_key=secret_key,
+            now=now,
+            on_failure=record.on_failure,
+        )
     enrollment = await start_totp(user, encrypt=_mfa_encrypter(cipher))
-    await SignInAudit(audit, ENROLL_START).succeeded(user.id, as_actor=False)
+    await record.succeeded(user.id, reference=_enrollment_kind(replacing), as_actor=False)
     return enrollment
 
 
@@ -210,7 +247,8 @@ async def confirm_totp_enrollment(
     current_session_id: int | None,
     now: datetime,
 ) -> list[str]:
-    """Turn the pending secret on with a code it shows; ten new recovery codes."""
+    """Turn the pending secret on with a code it shows; ten new recovery codes. Every
+    other session ends, and the account's owner is told by email."""
     async with in_transaction():
         codes = await confirm_totp(
             user,
@@ -220,12 +258,153 @@ async def confirm_totp_enrollment(
             current_session_id=current_session_id,
             now=now,
         )
-        await _record_change(audit, ENROLL, user.id)
+        await queue_account_message(user.id, NotificationKind.MFA_CHANGED, now=now)
+        await _record_change(
+            audit, ENROLL, user.id, user.patient_id, reference=_enrollment_kind(user.mfa_enabled)
+        )
     return codes
 
 
+async def change_password(
+    audit: AuditBuffer,
+    user: User,
+    current_password: str,
+    new_password: str,
+    *,
+    secret_key: str,
+    current_session_id: int | None,
+    now: datetime,
+) -> None:
+    """Replace the caller's password after checking the current one; every other session
+    ends, unused reset links stop working, and the owner is told by email."""
+    record = SignInAudit(audit, CHANGE_PASSWORD)
+    new_hash = await accounts.check_password_change(
+        user,
+        current_password,
+        new_password,
+        secret_key=secret_key,
+        now=now,
+        on_failure=record.on_failure,
+    )
+    async with in_transaction():
+        await accounts.replace_password(user, new_hash, now=now)
+        await sessions.revoke_other_sessions(user.id, current_session_id, now=now)
+        await password_reset.retire_resets(user.id, now=now)
+        await queue_account_message(user.id, NotificationKind.PASSWORD_CHANGED, now=now)
+        await _record_change(audit, CHANGE_PASSWORD, user.id, user.patient_id)
+
+
+async def request_password_reset(
+    audit: AuditBuffer, email: str, *, client_key: str, secret_key: str, now: datetime
+) -> None:
+    """Email a reset link to ``email`` if an account has it; the same outcome either way."""
+    async with in_transaction():
+        reset = await password_reset.request_password_reset(
+            email,
+            client_key=client_key,
+            link_key=password_reset_link_key(secret_key),
+            secret_key=secret_key,
+            now=now,
+        )
+        if reset is None:
+            # Unknown, inactive, or past its limit: on record, with no account named.
+            await audit.write_now(RESET_REQUEST.name, AuditOutcome.SUCCESS, reference="no_email")
+            return
+        await queue_account_message(
+            reset.user_id, NotificationKind.PASSWORD_RESET, subject_id=reset.id, now=now
+        )
+        await _record_change(audit, RESET_REQUEST, reset.user_id, reference="email_queued")
+
+
+async def reset_password(
+    audit: AuditBuffer,
+    token: str,
+    new_password: str,
+    mfa_code: str | None,
+    *,
+    cipher: PhiCipher,
+    secret_key: str,
+    now: datetime,
+) -> None:
+    """Set a new password with a reset link's token (and, with MFA, a current code).
+    Every session of the account ends, its lockout clears, and the owner is told."""
+    record = SignInAudit(audit, RESET)
+    checked = await password_reset.check_password_reset(
+        token,
+        new_password,
+        mfa_code,
+        decrypt=_mfa_decrypter(cipher),
+        secret_key=secret_key,
+        now=now,
+        on_failure=record.on_failure,
+    )
+    user = checked.user
+    async with in_transaction():
+        await password_reset.consume_reset(checked.reset_id, now=now)
+        await User.filter(id=user.id).update(
+            password_hash=checked.new_password_hash, password_changed_at=now
+        )
+        await password_reset.retire_resets(user.id, now=now)
+        await _end_every_session(user.id, now=now)
+        await lockout.signed_in(lockout.guard_key(secret_key, user.email))
+        await queue_account_message(user.id, NotificationKind.PASSWORD_CHANGED, now=now)
+        await _record_change(audit, RESET, user.id, user.patient_id)
+
+
+async def force_password_reset(
+    audit: AuditBuffer, patient_id: int, *, secret_key: str, now: datetime
+) -> None:
+    """Staff make a patient choose a new password: the current one stops working (it is
+    replaced by a random one nobody knows), every session ends, and a reset link is
+    emailed to the account's address."""
+    user = await _patient_account(patient_id)
+    unknowable = await hash_password(new_token(""))
+    async with in_transaction():
+        await User.filter(id=user.id).update(password_hash=unknowable, password_changed_at=now)
+        await _end_every_session(user.id, now=now)
+        reset = await password_reset.issue_reset(
+            user.id, link_key=password_reset_link_key(secret_key), now=now, forced=True
+        )
+        await queue_account_message(
+            user.id, NotificationKind.PASSWORD_RESET_REQUIRED, subject_id=reset.id, now=now
+        )
+        await _record_change(audit, FORCE_RESET, user.id, patient_id)
+
+
+async def clear_sign_in_lockout(audit: AuditBuffer, patient_id: int, *, secret_key: str) -> bool:
+    """Staff lift the delay or lock on a patient's sign-in; whether there was one."""
+    user = await _patient_account(patient_id)
+    async with in_transaction():
+        cleared = await lockout.clear_lockout(lockout.guard_key(secret_key, user.email))
+        reference = "cleared" if cleared else "not_locked"
+        await _record_change(audit, CLEAR_LOCKOUT, user.id, patient_id, reference=reference)
+    return cleared
+
+
+async def _patient_account(patient_id: int) -> User:
+    user = await User.get_or_none(patient_id=patient_id, is_active=True)
+    if user is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This patient has no account.", "patient_id")
+    return user
+
+
+async def _end_every_session(user_id: int, *, now: datetime) -> None:
+    await sessions.revoke_other_sessions(user_id, None, now=now)
+    # Passwords checked before now cannot finish signing in either.
+    await MfaChallenge.filter(user_id=user_id, used_at__isnull=True).update(used_at=now)
+
+
+def _enrollment_kind(replacing: bool) -> str:
+    return "replacement" if replacing else "first"
+
+
 async def _record_change(
-    audit: AuditBuffer, action: AuditedAction, user_id: int, patient_id: int | None = None
+    audit: AuditBuffer,
+    action: AuditedAction,
+    user_id: int,
+    patient_id: int | None = None,
+    *,
+    reference: str = "",
 ) -> None:
     # Inside the change's transaction; the account is the resource, whatever the action's
     # refusals name (``sign_in_audit``).
@@ -235,6 +414,7 @@ async def _record_change(
         resource_type=USER,
         resource_id=str(user_id),
         patient_id=patient_id,
+        reference=reference,
     )
 
 

@@ -86,7 +86,8 @@ def create_app() -> Starlette:
 
 
 def build_baseline_app(settings: Settings) -> Starlette:
-    audit_key = audit_chain_key(settings.secret_key.reveal())
+    secret_key = settings.secret_key.reveal()
+    audit_key = audit_chain_key(secret_key)
     webhook_secret = settings.stripe_webhook_secret.reveal().encode()
 
     @asynccontextmanager
@@ -166,7 +167,9 @@ def build_baseline_app(settings: Settings) -> Starlette:
         body = orjson.loads(await request.body())
         audit = audit_for(request, None)
         try:
-            result = await login(body["email"], body["password"], now=datetime.now(UTC))
+            result = await login(
+                body["email"], body["password"], secret_key=secret_key, now=datetime.now(UTC)
+            )
         except DomainError as error:
             audit.record_failure("auth.login", error)
             await audit.flush()

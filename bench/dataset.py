@@ -61,7 +61,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "patient_id",
         "mfa_enabled",
         "mfa_last_step",
-        "failed_attempts",
         "created_at",
     ),
     "invoice": (
@@ -329,7 +328,6 @@ class DatasetBuilder:
             None,
             False,
             0,
-            0,
             created,
         )
         batch.add("app_user", staff)
@@ -373,7 +371,6 @@ class DatasetBuilder:
                 True,
                 patient_id,
                 False,
-                0,
                 0,
                 created,
             ),

@@ -60,6 +60,8 @@ def production_environment(
         **base,
         "BILLING_ENV": "production",
         "DATABASE_URL": database_url,
+        # The SQLite half of the benchmark runs production on SQLite on purpose.
+        "ALLOW_SQLITE_IN_PRODUCTION": "1",
         "PUBLIC_BASE_URL": public_base_url,
         "BILLING_SECRET_KEY": bench_secrets.secret_key,
         "PHI_ENCRYPTION_KEY": bench_secrets.phi_encryption_key,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from billing.errors import DomainError, ErrorCode
 
 # Ten billion dollars in cents: far above any real bill, far below a 64-bit overflow.
 MAX_AMOUNT_MINOR = 10**12
+# More digits of minor units than this is beyond any amount we accept anywhere.
+_MAX_MINOR_DIGITS = 18
 
 # ISO 4217 exponent of each currency we bill in. A currency not listed is refused.
 CURRENCY_EXPONENTS: dict[str, int] = {"USD": 2, "CAD": 2, "EUR": 2, "GBP": 2, "JPY": 0}
@@ -57,22 +59,36 @@ def to_decimal(minor: int, currency: str) -> Decimal:
 
 
 def to_minor(amount: Decimal, currency: str, field: str | None = "amount") -> int:
-    """Convert an amount given at the API edge. More decimals than the currency has, or a
-    value that is not a finite number, is an ``INVALID_AMOUNT`` error, never rounded."""
+    """Convert an amount given at the API edge. More decimals than the currency has (however
+    many), a value too large for any bill, or one that is not a finite number, is an
+    ``INVALID_AMOUNT`` error, never rounded.
+
+    Computed from the decimal's digits and exponent with integers alone: ``Decimal``
+    arithmetic rounds to the context's 28 digits (``1.000…0001`` would become ``1``) and
+    overflows on an exponent such as ``1e1000000``."""
     exponent = CURRENCY_EXPONENTS[currency]
-    try:
-        if not amount.is_finite():
-            raise InvalidOperation
-        scaled = amount.scaleb(exponent)
-        if scaled != scaled.to_integral_value():
-            raise DomainError(
-                ErrorCode.INVALID_AMOUNT,
-                f"{currency} amounts have at most {exponent} decimal places.",
-                field,
-            )
-        return int(scaled)
-    except InvalidOperation:
-        raise DomainError(ErrorCode.INVALID_AMOUNT, "Not a valid amount.", field) from None
+    if not amount.is_finite():
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "Not a valid amount.", field)
+    sign, digits, power = amount.as_tuple()
+    assert isinstance(power, int)  # finite
+    significant = list(digits)
+    while len(significant) > 1 and significant[-1] == 0:
+        significant.pop()
+        power += 1
+    if not any(significant):
+        return 0
+    if power + exponent < 0:
+        raise DomainError(
+            ErrorCode.INVALID_AMOUNT,
+            f"{currency} amounts have at most {exponent} decimal places.",
+            field,
+        )
+    # len(digits) + power is the number of digits before the decimal point.
+    if len(significant) + power + exponent > _MAX_MINOR_DIGITS:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "The amount is too large.", field)
+    scale: int = 10 ** (power + exponent)
+    minor = int("".join(map(str, significant))) * scale
+    return -minor if sign else minor
 
 
 def _require_same_currency(left: Money, right: Money) -> None:

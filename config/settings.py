@@ -158,6 +158,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if environment is Environment.PRODUCTION:
             raise SettingsError("DATABASE_URL must be set in production")
         database_url = DEFAULT_DATABASE_URL
+    if environment is Environment.PRODUCTION and database_url.startswith("sqlite"):
+        _refuse_sqlite_unless_allowed(env)
     public_base_url = env.get("PUBLIC_BASE_URL", "").strip()
     if not public_base_url:
         if environment is Environment.PRODUCTION:
@@ -224,6 +226,17 @@ def _check_phi_key_ring(setting: Secret) -> None:
         if kid in seen:
             raise SettingsError(f"{name} names key id {kid!r} twice")
         seen.add(kid)
+
+
+def _refuse_sqlite_unless_allowed(env: Mapping[str, str]) -> None:
+    """Production runs on PostgreSQL: a SQLite file has no replication, no point-in-time
+    recovery and one writer at a time. A single-machine deployment that accepts that says
+    so with ``ALLOW_SQLITE_IN_PRODUCTION=1``."""
+    if env.get("ALLOW_SQLITE_IN_PRODUCTION", "").strip() != "1":
+        raise SettingsError(
+            "DATABASE_URL is a SQLite database; production needs PostgreSQL "
+            "(set ALLOW_SQLITE_IN_PRODUCTION=1 to accept SQLite on one machine)"
+        )
 
 
 def _refuse_local_stripe_api_base(url: str) -> None:

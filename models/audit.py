@@ -31,12 +31,14 @@ class AuditEvent(Model):
 
 class AuditChainHead(Model):
     """The newest link of the chain (one row). Writers move it with a conditional update,
-    which serialises them, and it reveals rows deleted from the end of the chain."""
+    which serialises them. ``mac`` is an HMAC under the audit key over the other three
+    columns, so the head cannot be rewritten to hide rows cut from the end of the chain."""
 
     id = fields.IntField(primary_key=True)
     last_event_id = fields.BigIntField(default=0)
     last_hash = fields.CharField(max_length=64)
     event_count = fields.BigIntField(default=0)
+    mac = fields.CharField(max_length=64, default="")
 
     class Meta:
         table = "audit_chain_head"

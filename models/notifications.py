@@ -1,8 +1,10 @@
-"""The notification outbox: messages to patients, queued once and sent once.
+"""The notification outbox: messages to patients and to account holders, queued once and
+sent once.
 
-A row holds no address and no text. The recipient is decrypted from the patient's record
-when the message is sent, and the text follows from the kind alone, so the outbox never
-holds PHI.
+A row holds no address and no text. A reminder names a patient, whose address is decrypted
+from the record when the message is sent; an account message (a password-reset link, "your
+password changed") names a user, staff included, and goes to the sign-in address. The
+text follows from the kind alone, so the outbox never holds PHI.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from models.patients import Patient
+    from models.users import User
 
 
 class NotificationKind(StrEnum):
@@ -22,6 +25,11 @@ class NotificationKind(StrEnum):
     INSTALLMENT_FAILED = "INSTALLMENT_FAILED"
     INSTALLMENT_NEEDS_AUTHENTICATION = "INSTALLMENT_NEEDS_AUTHENTICATION"
     INVOICE_OVERDUE = "INVOICE_OVERDUE"
+    # Account messages, to the user's sign-in address.
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 (a kind of message, not a password)
+    PASSWORD_RESET_REQUIRED = "PASSWORD_RESET_REQUIRED"  # noqa: S105 (staff forced a reset)
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105
+    MFA_CHANGED = "MFA_CHANGED"
 
 
 class NotificationChannel(StrEnum):
@@ -38,17 +46,24 @@ class NotificationStatus(StrEnum):
 
 
 class Notification(Model):
-    """One message to a patient on one channel, queued once and sent once.
+    """One message to a patient or to a user on one channel, queued once and sent once.
 
+    Exactly one of ``patient`` (reminders) and ``user`` (account messages) is set.
     ``dedupe_key`` makes queueing it again a no-op, and a conditional claim (``claimed_at``)
     makes two senders send it once.
     """
 
     id = fields.BigIntField(primary_key=True)
-    patient: fields.ForeignKeyRelation[Patient] = fields.ForeignKeyField(
-        "models.Patient", related_name="notifications", on_delete=fields.RESTRICT
+    patient: fields.ForeignKeyNullableRelation[Patient] = fields.ForeignKeyField(
+        "models.Patient", related_name="notifications", null=True, on_delete=fields.RESTRICT
     )
-    patient_id: int
+    patient_id: int | None
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    user_id: int | None
+    # What an account message is about (the id of a password reset); 0 for reminders.
+    subject_id = fields.BigIntField(default=0)
     kind = fields.CharEnumField(NotificationKind, max_length=32)
     channel = fields.CharEnumField(NotificationChannel, max_length=8)
     status = fields.CharEnumField(

@@ -27,8 +27,6 @@ class User(Model):
     mfa_enabled = fields.BooleanField(default=False)
     # The TOTP time step last accepted; a code at or before it is a replay.
     mfa_last_step = fields.BigIntField(default=0)
-    failed_attempts = fields.IntField(default=0)
-    locked_until = fields.DatetimeField(null=True)
     password_changed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -121,3 +119,45 @@ class RateLimitCounter(Model):
 
     class Meta:
         table = "rate_limit_counter"
+
+
+class SignInGuard(Model):
+    """Failed attempts at one sign-in address, known or not: keyed by a keyed hash of the
+    normalised email, so an unknown address locks exactly as a real account does and the
+    table holds no addresses. ``version`` moves with every change, so an attempt is
+    reserved by a compare-and-set that SQLite and PostgreSQL both apply atomically."""
+
+    id = fields.BigIntField(primary_key=True)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    failures = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    version = fields.BigIntField(default=0)
+    last_attempt_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sign_in_guard"
+
+
+class PasswordReset(Model):
+    """A password-reset link sent to an account's address: single use, short-lived.
+
+    The link's token is never stored: it is derived, when the email is sent, from
+    ``nonce`` under the service's secret key, and found again by its SHA-256
+    (``token_hash``)."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="password_resets", on_delete=fields.CASCADE
+    )
+    user_id: int
+    nonce = fields.CharField(max_length=64, unique=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    # Asked for by staff (``forcePasswordReset``) rather than by the account's owner.
+    forced = fields.BooleanField(default=False)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "password_reset"
+        indexes = (("user_id", "used_at"),)

@@ -24,7 +24,8 @@ from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
 from schema.audit.queries import AuditQuery
 from schema.common.access_log import AccessLog
-from schema.common.masking import MaskUnexpectedErrors, is_unexpected_error
+from schema.common.masking import HideSuggestions, MaskUnexpectedErrors, is_unexpected_error
+from schema.common.node import InterfaceIdsNameNothing
 from schema.common.scalars import DESCRIBED_SCALARS
 from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.queries import InvoiceQuery
@@ -71,7 +72,9 @@ def _query_type() -> type:
         AuditQuery,
         StatementQuery,
     ):
-        node: relay.Node | None = relay.node(description="Fetch any object by its ID.")
+        node: relay.Node | None = relay.node(
+            description="Fetch any object by its ID.", extensions=[InterfaceIdsNameNothing()]
+        )
 
     return Query
 
@@ -114,7 +117,7 @@ def schema_extensions(settings: Settings) -> list[ExtensionFactory]:
         lambda: AddValidationRules(list(limit_rules())),
     ]
     if settings.is_production:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     extensions += [ParserCache, ValidationCache]
     return extensions
 

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from tortoise.connection import get_connection
-from tortoise.contrib.test import truncate_all_models
 
 from api.app import build_app
 from api.database import close_database, migrate_database, open_database
 from billing.wiring import connect_domains
 from config.settings import Settings, load_settings
+from tests.support.database_reset import reset_database
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,9 +51,9 @@ async def _migrated_database(settings: Settings) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-async def db(_migrated_database: None) -> None:
-    """A migrated database, emptied before the test."""
-    await truncate_all_models()
+async def db(_migrated_database: None, settings: Settings) -> None:
+    """A migrated database, emptied before the test (the access log's head signed anew)."""
+    await reset_database(settings)
 
 
 @pytest.fixture

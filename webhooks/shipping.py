@@ -52,6 +52,8 @@ _ANSWERS: dict[TrackingOutcome, tuple[int, str]] = {
     TrackingOutcome.STORED: (204, "stored"),
     TrackingOutcome.DUPLICATE: (204, "duplicate"),
     TrackingOutcome.UNKNOWN_SHIPMENT: (404, "unknown_tracking_number"),
+    TrackingOutcome.IN_THE_FUTURE: (400, "time_in_the_future"),
+    TrackingOutcome.OTHER_CARRIER: (409, "carrier_mismatch"),
 }
 
 

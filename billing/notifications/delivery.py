@@ -1,5 +1,9 @@
 """Sending what the outbox holds: each message once, SMS only in the patient's daytime.
 
+Reminders go to a patient's address from their record; account messages to a user's
+sign-in address (``billing.notifications.account_messages``), a reset link only while
+its reset can still be used.
+
 A message is claimed with a conditional update (QUEUED -> SENDING) before it is handed to
 its sender, so two senders running at once send it once. A claim that never finished
 (the process died mid-send) is not sent again, since the message may have gone out: it
@@ -14,14 +18,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+from billing.notifications.account_messages import password_reset_token
 from billing.notifications.clock import patient_zone
 from billing.notifications.outbox import opted_out_channels
 from billing.notifications.senders import DeliveryError, MessageSender
-from billing.notifications.texts import render_message
+from billing.notifications.texts import LINK_TOKEN_KINDS, OutgoingMessage, render_message
 from billing.patients.rules import EMAIL, PHONE
 from billing.phi_cipher import PhiCipher
 from models.notifications import Notification, NotificationChannel, NotificationStatus
 from models.patients import Patient
+from models.users import PasswordReset, User
 
 MAX_DELIVERY_ATTEMPTS = 3
 RETRY_AFTER = timedelta(minutes=15)
@@ -31,9 +37,12 @@ BATCH_SIZE = 200
 
 @dataclass(frozen=True, slots=True)
 class DeliveryRules:
-    """``sms_send_hours``: local hours (from, until) in which SMS may go out."""
+    """``sms_send_hours``: local hours (from, until) in which SMS may go out;
+    ``reset_link_key``: what password-reset link tokens are derived under
+    (``account_messages.password_reset_link_key``)."""
 
     public_base_url: str
+    reset_link_key: bytes
     sms_send_hours: tuple[int, int] = (8, 21)
 
 
@@ -97,6 +106,9 @@ async def _deliver(
     now: datetime,
     report: DeliveryReport,
 ) -> None:
+    if row.user_id is not None:
+        await _deliver_account_message(row, sender, rules, now, report)
+        return
     patient = await Patient.get(id=row.patient_id)
     if row.channel is NotificationChannel.SMS:
         if not patient.sms_consent or NotificationChannel.SMS in await opted_out_channels(
@@ -115,6 +127,39 @@ async def _deliver(
         await _finish(row, NotificationStatus.SKIPPED, "no_address", report)
         return
     message = render_message(row.kind, row.channel, rules.public_base_url)
+    await _send(row, sender, recipient, message, now, report)
+
+
+async def _deliver_account_message(
+    row: Notification,
+    sender: MessageSender,
+    rules: DeliveryRules,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    user = await User.get_or_none(id=row.user_id)
+    if user is None or not user.is_active:
+        await _finish(row, NotificationStatus.SKIPPED, "no_account", report)
+        return
+    link_token = None
+    if row.kind in LINK_TOKEN_KINDS:
+        reset = await PasswordReset.get_or_none(id=row.subject_id, user_id=user.id)
+        if reset is None or reset.used_at is not None or reset.expires_at <= now:
+            await _finish(row, NotificationStatus.SKIPPED, "link_expired", report)
+            return
+        link_token = password_reset_token(rules.reset_link_key, reset.nonce)
+    message = render_message(row.kind, row.channel, rules.public_base_url, link_token=link_token)
+    await _send(row, sender, user.email, message, now, report)
+
+
+async def _send(
+    row: Notification,
+    sender: MessageSender,
+    recipient: str,
+    message: OutgoingMessage,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
     try:
         provider_id = await sender.send(recipient, message)
     except DeliveryError as error:

@@ -1,9 +1,13 @@
 """``charge.dispute.created`` / ``charge.dispute.closed``: a card holder disputes a payment.
 
-An open dispute flags the payment and every invoice it paid, for staff. When the dispute
-closes the flags clear (unless another dispute is still open); a lost dispute means the
-bank took the money back, so the ledger reverses it as it would a refund. A dispute closes
-once: a late ``created`` after ``closed`` finds the row and changes nothing.
+An open dispute flags the payment and every invoice it paid, for staff, and refunds of it
+are refused meanwhile (``billing.payments.refunds``). When the dispute closes the flags
+clear (unless another dispute is still open); a lost dispute means the bank took the money
+back, so the ledger reverses it as it would a refund. A lost dispute that finds the money
+already refunded (a refund made before the dispute, or in Stripe's dashboard) has paid the
+card holder twice: the payment is flagged for staff review (``Payment.review_reason``) and
+the event's outcome is FLAGGED. A dispute closes once: a late ``created`` after ``closed``
+finds the row and changes nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from typing import Any
 
 from tortoise.timezone import now
 
+from billing.payments.refunds import returned_minor
 from billing.payments.reversals import Reversal, post_reversal
+from billing.payments.settlement import charged_minor
 from billing.payments.stripe_inbox import EventContext, EventEffect, StripeEventData, text_of
 from models.enums import AuditOutcome, DisputeStatus, StripeEventOutcome
 from models.invoices import Invoice
@@ -22,6 +28,7 @@ RESOURCE_TYPE = "Payment"
 OPENED_ACTION = "payment.dispute_opened"
 CLOSED_ACTION = "payment.dispute_closed"
 LOST_REASON = "Card dispute lost: the bank returned the money to the card holder"
+REFUNDED_TWICE_REVIEW = "A lost card dispute took back money already refunded"
 _OUTCOMES = {"won": DisputeStatus.WON, "lost": DisputeStatus.LOST}
 
 
@@ -51,6 +58,7 @@ async def apply_dispute_closed(event: StripeEventData, context: EventContext) ->
     if moved != 1:
         return EventEffect(StripeEventOutcome.IGNORED, f"dispute {dispute.id} already closed")
     detail = f"payment {payment.id}: dispute {outcome.value.lower()}"
+    flagged = False
     if outcome is DisputeStatus.LOST:
         result = await post_reversal(
             payment,
@@ -60,9 +68,16 @@ async def apply_dispute_closed(event: StripeEventData, context: EventContext) ->
         )
         if result.unplaced_minor:
             detail += f"; {result.unplaced_minor} found no funds"
+        over = await returned_minor(payment) - charged_minor(payment)
+        if over > 0:
+            # The refunds and this dispute returned more than the card paid.
+            await Payment.filter(id=payment.id).update(review_reason=REFUNDED_TWICE_REVIEW)
+            detail += f"; {over} returned twice"
+            flagged = True
     await _refresh_flags(payment)
     await _audit(context, event, CLOSED_ACTION, payment)
-    return EventEffect(StripeEventOutcome.APPLIED, detail)
+    outcome_code = StripeEventOutcome.FLAGGED if flagged else StripeEventOutcome.APPLIED
+    return EventEffect(outcome_code, detail)
 
 
 async def _dispute_and_payment(

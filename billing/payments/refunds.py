@@ -48,8 +48,10 @@ async def open_refund(
 
     Raises ``DomainError``: ``INVALID_INPUT`` for an empty or too long ``reason`` or a
     payment that did not go through Stripe, ``INVALID_AMOUNT``, ``NOT_FOUND``,
-    ``CONFLICT`` for a payment that has not succeeded, ``REFUND_EXCEEDS_PAYMENT`` when
-    the amount is more than what is left after earlier refunds and lost disputes.
+    ``CONFLICT`` for a payment that has not succeeded, ``DISPUTED`` while a card dispute
+    of it is open (the bank may take the money back itself: a refund then would pay the
+    card holder twice), ``REFUND_EXCEEDS_PAYMENT`` when the amount is more than what is
+    left after earlier refunds and lost disputes.
     """
     cleaned = reason.strip()
     if not cleaned or len(cleaned) > MAX_REASON_LENGTH:
@@ -73,6 +75,13 @@ async def open_refund(
             raise DomainError(
                 ErrorCode.CONFLICT,
                 "Only a payment that went through can be refunded.",
+                "payment_id",
+            )
+        if await Dispute.exists(payment_id=payment.id, status=DisputeStatus.OPEN):
+            raise DomainError(
+                ErrorCode.DISPUTED,
+                "The card holder disputes this payment; refund it only once the dispute "
+                "is decided, and only if the bank did not return the money already.",
                 "payment_id",
             )
         if amount_minor > await refundable_minor(payment):
@@ -117,13 +126,19 @@ async def send_refund(refund: Refund, gateway: StripeGateway) -> Refund:
 async def refundable_minor(payment: Payment) -> int:
     """What can still be refunded: the card's share less refunds pending or done and
     disputes lost."""
+    return charged_minor(payment) - await returned_minor(payment)
+
+
+async def returned_minor(payment: Payment) -> int:
+    """What of the payment went back, or is on its way back, to the card: refunds pending
+    or done, and disputes lost."""
     refunded = await _sum(
         Refund.filter(
             payment_id=payment.id, status__in=(RefundStatus.PENDING, RefundStatus.SUCCEEDED)
         )
     )
     charged_back = await _sum(Dispute.filter(payment_id=payment.id, status=DisputeStatus.LOST))
-    return charged_minor(payment) - refunded - charged_back
+    return refunded + charged_back
 
 
 async def _sum(query: QuerySet[Any]) -> int:

@@ -8,7 +8,9 @@ take the last units.
 
 A shipment's status is the status of its latest tracking event by the carrier's
 ``occurred_at``: a redelivered event is stored once and an older event arriving late
-leaves the newer status in place.
+leaves the newer status in place. Since the latest event wins, a signed event dated far
+ahead would pin the status forever: events more than a day ahead of our clock are refused,
+and so are events from a carrier other than the shipment's. Neither stores anything.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import orjson
@@ -40,6 +42,8 @@ _CARRIER_MAX = 40
 _TRACKING_NUMBER_MAX = 64
 _DESCRIPTION_MAX = 500
 _LOCATION_MAX = 200
+# Carriers' clocks and time zones are sloppy, but not by more than this.
+MAX_CLOCK_AHEAD = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,14 +210,24 @@ class TrackingOutcome(StrEnum):
     STORED = "stored"
     DUPLICATE = "duplicate"
     UNKNOWN_SHIPMENT = "unknown_shipment"
+    IN_THE_FUTURE = "in_the_future"
+    OTHER_CARRIER = "other_carrier"
 
 
 async def record_tracking_update(
-    update: TrackingUpdate, *, audit_key: bytes, ip_address: str = "", request_id: str = ""
+    update: TrackingUpdate,
+    *,
+    audit_key: bytes,
+    ip_address: str = "",
+    request_id: str = "",
+    now: datetime | None = None,
 ) -> TrackingOutcome:
     """Store a carrier's tracking event once and move the shipment's status when the event
     is its latest by ``occurred_at``; the event, the status and an audit row (actor: the
-    carrier) commit together. An unknown tracking number stores nothing."""
+    carrier) commit together. An unknown tracking number, an event dated more than a day
+    after ``now`` and one naming another carrier than the shipment's store nothing."""
+    if update.occurred_at > (now or datetime.now(UTC)) + MAX_CLOCK_AHEAD:
+        return TrackingOutcome.IN_THE_FUTURE
     key = update.dedupe_key()
     try:
         return await _store_tracking_update(update, key, audit_key, ip_address, request_id)
@@ -235,6 +249,8 @@ async def _store_tracking_update(
         )
         if shipment is None:
             return TrackingOutcome.UNKNOWN_SHIPMENT
+        if shipment.carrier.strip().casefold() != update.carrier.strip().casefold():
+            return TrackingOutcome.OTHER_CARRIER
         if await ShipmentEvent.exists(dedupe_key=key):
             return TrackingOutcome.DUPLICATE
         await ShipmentEvent.create(

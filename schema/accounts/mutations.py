@@ -1,4 +1,5 @@
-"""Sign-in, sessions, account activation and two-factor enrollment."""
+"""Sign-in, sessions, account activation, two-factor enrollment and replacement, changing
+and resetting passwords, and staff's help with a patient's account."""
 
 from __future__ import annotations
 
@@ -6,16 +7,30 @@ import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry import Info
+from strawberry import Info, relay
 
 from auth import use_cases
 from auth.scopes import Scope
-from auth.sign_in_audit import ACTIVATE, ENROLL, ENROLL_START, LOGIN, LOGOUT, MFA, REFRESH
+from auth.sign_in_audit import (
+    ACTIVATE,
+    CHANGE_PASSWORD,
+    CLEAR_LOCKOUT,
+    ENROLL,
+    ENROLL_START,
+    FORCE_RESET,
+    LOGIN,
+    LOGOUT,
+    MFA,
+    REFRESH,
+    RESET,
+    RESET_REQUEST,
+)
 from billing.patients.rules import read_patient_profile
 from models.users import User as UserRow
 from schema.accounts.types import Session, User
 from schema.common import fields
 from schema.common.errors import ExpectedError, Payload, RequestErrorCode
+from schema.common.ids import row_id
 from schema.common.permissions import AllowAnyone, requires
 from schema.context import GraphQLContext
 from schema.patients.cipher import phi_cipher
@@ -90,6 +105,46 @@ class ConfirmTotpEnrollmentPayload(Payload):
     )
 
 
+@strawberry.type(description="The result of changePassword.")
+class ChangePasswordPayload(Payload):
+    ok: bool = strawberry.field(default=False, description="True when the password changed.")
+
+
+@strawberry.type(description="The result of requestPasswordReset.")
+class RequestPasswordResetPayload(Payload):
+    ok: bool = strawberry.field(
+        default=False,
+        description=(
+            "True for every valid address, whether an account has it or not; an account's "
+            "address gets an email with a link."
+        ),
+    )
+
+
+@strawberry.type(description="The result of resetPassword.")
+class ResetPasswordPayload(Payload):
+    ok: bool = strawberry.field(
+        default=False, description="True when the new password is set; sign in with it."
+    )
+
+
+@strawberry.type(description="The result of forcePasswordReset.")
+class ForcePasswordResetPayload(Payload):
+    ok: bool = strawberry.field(
+        default=False,
+        description="True when the old password stopped working and a reset link was sent.",
+    )
+
+
+@strawberry.type(description="The result of clearSignInLockout.")
+class ClearSignInLockoutPayload(Payload):
+    ok: bool = strawberry.field(default=False, description="True when the request was done.")
+    was_locked: bool = strawberry.field(
+        default=False,
+        description="Whether failed attempts were counted against the account (now cleared).",
+    )
+
+
 @strawberry.type
 class AccountMutation:
     @fields.mutation(
@@ -105,7 +160,14 @@ class AccountMutation:
         ],
         password: Annotated[str, strawberry.argument(description="The password.")],
     ) -> LoginPayload:
-        signed_in = await use_cases.login(info.context.audit, email, password, now=_now())
+        context = info.context
+        signed_in = await use_cases.login(
+            context.audit,
+            email,
+            password,
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
+        )
         if signed_in.session is None:
             return LoginPayload(mfa_required=True, mfa_ticket=signed_in.mfa_ticket)
         return LoginPayload(session=Session.from_issued(signed_in.session))
@@ -208,16 +270,36 @@ class AccountMutation:
         return ActivatePatientAccountPayload(user=User.from_model(user))
 
     @fields.mutation(
-        description="Begin setting up an authenticator app for the caller.",
+        description=(
+            "Begin setting up an authenticator app for the caller. Replacing one already "
+            "enrolled needs currentPassword and currentCode; a first enrollment needs neither."
+        ),
         permission_classes=[requires(Scope.MFA_ENROLL)],
         audit=ENROLL_START,
     )
     async def start_totp_enrollment(
-        self, info: Info[GraphQLContext, Any]
+        self,
+        info: Info[GraphQLContext, Any],
+        current_password: Annotated[
+            str | None,
+            strawberry.argument(description="The account's password, to replace an authenticator."),
+        ] = None,
+        current_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A current code of the enrolled authenticator, or a recovery code."
+            ),
+        ] = None,
     ) -> StartTotpEnrollmentPayload:
         context = info.context
         enrollment = await use_cases.start_totp_enrollment(
-            context.audit, await _viewer_row(context), cipher=phi_cipher(context)
+            context.audit,
+            await _viewer_row(context),
+            current_password=current_password,
+            current_code=current_code,
+            cipher=phi_cipher(context),
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
         )
         return StartTotpEnrollmentPayload(
             secret=enrollment.secret,
@@ -251,6 +333,131 @@ class AccountMutation:
             now=_now(),
         )
         return ConfirmTotpEnrollmentPayload(recovery_codes=codes)
+
+    @fields.mutation(
+        description=(
+            "Change the caller's password. Every other session of the account ends; the "
+            "new password follows the same rules as at activation."
+        ),
+        permission_classes=[requires(Scope.ACCOUNT_SELF)],
+        audit=CHANGE_PASSWORD,
+    )
+    async def change_password(
+        self,
+        info: Info[GraphQLContext, Any],
+        current_password: Annotated[str, strawberry.argument(description="The password now.")],
+        new_password: Annotated[str, strawberry.argument(description="The password to use.")],
+    ) -> ChangePasswordPayload:
+        context = info.context
+        await use_cases.change_password(
+            context.audit,
+            await _viewer_row(context),
+            current_password,
+            new_password,
+            secret_key=context.settings.secret_key.reveal(),
+            current_session_id=context.viewer.session_id,
+            now=_now(),
+        )
+        return ChangePasswordPayload(ok=True)
+
+    @fields.mutation(
+        description=(
+            "Ask for a password-reset email. The answer is the same whether an account has "
+            "the address or not; an account's address gets a link valid for 30 minutes."
+        ),
+        permission_classes=[AllowAnyone],
+        audit=RESET_REQUEST,
+    )
+    async def request_password_reset(
+        self,
+        info: Info[GraphQLContext, Any],
+        email: Annotated[str, strawberry.argument(description="The sign-in email address.")],
+    ) -> RequestPasswordResetPayload:
+        context = info.context
+        await use_cases.request_password_reset(
+            context.audit,
+            email,
+            client_key=context.client_ip,
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
+        )
+        return RequestPasswordResetPayload(ok=True)
+
+    @fields.mutation(
+        description=(
+            "Set a new password with the token of a reset email's link. An account with MFA "
+            "also gives a current code. Every session of the account ends."
+        ),
+        permission_classes=[AllowAnyone],
+        audit=RESET,
+    )
+    async def reset_password(
+        self,
+        info: Info[GraphQLContext, Any],
+        token: Annotated[str, strawberry.argument(description="The token of the email's link.")],
+        new_password: Annotated[str, strawberry.argument(description="The password to use.")],
+        mfa_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="For an account with MFA: a current code, or a recovery code."
+            ),
+        ] = None,
+    ) -> ResetPasswordPayload:
+        context = info.context
+        await use_cases.reset_password(
+            context.audit,
+            token,
+            new_password,
+            mfa_code,
+            cipher=phi_cipher(context),
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
+        )
+        return ResetPasswordPayload(ok=True)
+
+    @fields.mutation(
+        description=(
+            "Staff: make a patient choose a new password. The current one stops working, "
+            "every session ends, and a reset link goes to the account's address."
+        ),
+        permission_classes=[requires(Scope.PATIENT_ACCOUNTS_ASSIST)],
+        audit=FORCE_RESET,
+    )
+    async def force_password_reset(
+        self,
+        info: Info[GraphQLContext, Any],
+        patient_id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The patient whose account it is.")
+        ],
+    ) -> ForcePasswordResetPayload:
+        context = info.context
+        await use_cases.force_password_reset(
+            context.audit,
+            row_id(patient_id, "Patient", "patient_id"),
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
+        )
+        return ForcePasswordResetPayload(ok=True)
+
+    @fields.mutation(
+        description="Staff: lift the delay or lock that failed sign-ins put on a patient account.",
+        permission_classes=[requires(Scope.PATIENT_ACCOUNTS_ASSIST)],
+        audit=CLEAR_LOCKOUT,
+    )
+    async def clear_sign_in_lockout(
+        self,
+        info: Info[GraphQLContext, Any],
+        patient_id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The patient whose account it is.")
+        ],
+    ) -> ClearSignInLockoutPayload:
+        context = info.context
+        was_locked = await use_cases.clear_sign_in_lockout(
+            context.audit,
+            row_id(patient_id, "Patient", "patient_id"),
+            secret_key=context.settings.secret_key.reveal(),
+        )
+        return ClearSignInLockoutPayload(ok=True, was_locked=was_locked)
 
 
 def _now() -> datetime.datetime:

@@ -36,7 +36,8 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
     ),
     "RATE_LIMITED": (
         "Too many attempts in a short time (activatePatientAccount with wrong codes or "
-        "dates of birth). Wait a few minutes before trying again."
+        "dates of birth, requestPasswordReset from one client). Wait a few minutes before "
+        "trying again."
     ),
     "CONFLICT": (
         "The request clashes with the current state: a location name or tracking number "
@@ -53,15 +54,19 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
     ),
     "INVALID_CREDENTIALS": (
         "The email and password do not match an active account (login), or the current "
-        "password is wrong. Ask again; repeated failures slow down and lock the account."
+        "password is wrong (changePassword, startTotpEnrollment when replacing an "
+        "authenticator). Ask again; repeated failures slow down and lock the address."
     ),
     "ACCOUNT_LOCKED": (
-        "Too many failed sign-ins: the account is locked for 30 minutes (login, verifyMfa). "
+        "Too many failed attempts at this address: it waits or is locked for up to 30 "
+        "minutes (login, verifyMfa, changePassword, resetPassword). "
         "Tell the user to wait; do not retry automatically."
     ),
     "MFA_REQUIRED": (
-        "Reserved: login answers mfaRequired and an mfaTicket instead of this code. Call "
-        "verifyMfa with the ticket and a code."
+        "A current TOTP or recovery code is needed as well: resetPassword of an account "
+        "with MFA (mfaCode), startTotpEnrollment replacing an enrolled authenticator "
+        "(currentPassword and currentCode). login answers mfaRequired and an mfaTicket "
+        "instead of this code. Ask for the code and send it."
     ),
     "MFA_ENROLLMENT_REQUIRED": (
         "A top-level error for staff who have not set up an authenticator yet: their "
@@ -79,13 +84,14 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
         "confirmTotpEnrollment). Ask for the next code from the authenticator app."
     ),
     "INVALID_TOKEN": (
-        "The refresh token or MFA ticket is unknown, used already or expired "
-        "(refreshSession, verifyMfa). A refresh token used twice also ends the whole "
-        "session. Sign in again."
+        "The refresh token, MFA ticket or password-reset token is unknown, used already or "
+        "expired (refreshSession, verifyMfa, resetPassword). A refresh token used twice "
+        "also ends the whole session. Sign in again (or ask for a new reset link)."
     ),
     "WEAK_PASSWORD": (
         "The new password is too short (15 characters, 8 with MFA) or a known breached one "
-        "(activatePatientAccount). Ask for another; the message says why."
+        "(activatePatientAccount, changePassword, resetPassword). Ask for another; the "
+        "message says why."
     ),
     "EMAIL_TAKEN": (
         "Another account signs in with this email (activatePatientAccount). "
@@ -143,6 +149,11 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
     "PAYMENT_METHOD_REQUIRED": (
         "A saved card is needed: a plan is charged to one (createPaymentPlan), or the "
         "payment names none where one is needed. Save a card with startSavingCard first."
+    ),
+    "DISPUTED": (
+        "The payment is under an open dispute with the card holder's bank (refundPayment): "
+        "the bank may return the money itself. Wait until the dispute closes; a lost one "
+        "already gives the money back."
     ),
     "AUTHENTICATION_REQUIRED": (
         "The card's bank takes the charge only with the card holder present (3-D Secure). "

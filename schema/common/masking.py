@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.relay import GlobalIDValueError
@@ -45,3 +47,31 @@ class MaskUnexpectedErrors(MaskErrors):
         masked = super().anonymise_error(error)
         masked.extensions = {"code": INTERNAL_ERROR_CODE}
         return masked
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean\b.*$", re.DOTALL)
+
+
+def has_suggestion(error: GraphQLError) -> bool:
+    return _SUGGESTION.search(error.message) is not None
+
+
+class HideSuggestions(MaskErrors):
+    """Production: no "Did you mean 'myInvoices'?" in errors. With introspection off, the
+    suggestions graphql-core adds to validation and coercion errors would let a client
+    rebuild the schema name by name. The rest of the message, and the error's origin (for
+    ``MaskUnexpectedErrors``), stay as they were."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=has_suggestion)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            _SUGGESTION.sub("", error.message),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=error.original_error,
+            extensions=error.extensions,
+        )

@@ -9,10 +9,13 @@ access log by the type's ``record``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from strawberry import Info
+from strawberry import Info, relay
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
+from strawberry.types.base import StrawberryObjectDefinition
 
 from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.permissions import sign_in_required
@@ -68,3 +71,23 @@ def node_row_id(node_id: str) -> int | None:
 async def nobody(keys: list[int]) -> list[None]:
     """What a caller who may see none of these objects is given: nothing."""
     return [None] * len(keys)
+
+
+class InterfaceIdsNameNothing(FieldExtension):
+    """``node(id:)`` with an ID naming an interface (``Node:1``) rather than a type: such
+    an ID names no object, so the answer is null, as for a missing one (Strawberry would
+    call the interface's abstract ``resolve_nodes``)."""
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info[Any, Any], **kwargs: Any
+    ) -> Any:
+        global_id = kwargs.get("id")
+        if isinstance(global_id, relay.GlobalID):
+            definition = info.schema.get_type_by_name(global_id.type_name)
+            if isinstance(definition, StrawberryObjectDefinition) and definition.is_interface:
+                return None
+        result = next_(source, info, **kwargs)
+        # The relay resolver answers a coroutine that answers one: await until a value.
+        while inspect.isawaitable(result):
+            result = await result
+        return result

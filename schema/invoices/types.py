@@ -62,7 +62,13 @@ class InvoiceLine(relay.Node):
     unit_price: Money = strawberry.field(description="The price of one.")
     amount: Money = strawberry.field(description="The quantity times unitPrice.")
     reorderable: bool = strawberry.field(description="Whether reorderItems can order it again.")
-    sku: str | None = strawberry.field(description="The product's catalog sku, when it has one.")
+    sku: str | None = strawberry.field(
+        description=(
+            "The product's catalog sku, when it has one; null for callers who may not see "
+            "clinical details (a sku names the product as plainly as its description)."
+        ),
+        extensions=[hidden_without(Scope.CLINICAL_READ)],
+    )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

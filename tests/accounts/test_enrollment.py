@@ -192,3 +192,56 @@ async def test_no_code_for_a_patient_who_has_an_account(db: None) -> None:
     await _refused(
         ErrorCode.CONFLICT, issue_enrollment_code(patient.id, secret_key=SECRET_KEY, now=NOW)
     )
+
+
+async def test_parallel_guesses_from_many_addresses_check_no_more_than_five_birth_dates(
+    db: None,
+) -> None:
+    # given a code, and 30 guesses at the date of birth from 30 addresses at once
+    code = await _code_for(await make_patient())
+    guesses = [
+        _activate(code, date_of_birth=date(1950, 1, day), client_key=f"198.51.100.{day}")
+        for day in range(1, 31)
+    ]
+
+    results = await asyncio.gather(*guesses, return_exceptions=True)
+
+    # then all failed alike, and the code was tried exactly five times, then died
+    assert {r.code for r in results if isinstance(r, DomainError)} == {
+        ErrorCode.INVALID_ENROLLMENT_CODE
+    }
+    assert len(results) == 30
+    assert (await EnrollmentCode.get()).failed_attempts == 5
+    await _refused(ErrorCode.INVALID_ENROLLMENT_CODE, _activate(code, client_key="192.0.2.1"))
+
+
+async def test_parallel_guesses_from_one_address_are_evaluated_five_times(db: None) -> None:
+    codes = [await _code_for(await make_patient()) for _ in range(3)]
+
+    results = await asyncio.gather(
+        *(_activate(codes[n % 3], date_of_birth=date(1950, 1, 1 + n)) for n in range(20)),
+        return_exceptions=True,
+    )
+
+    refused = [r.code for r in results if isinstance(r, DomainError)]
+    assert sorted(refused) == sorted(
+        [ErrorCode.INVALID_ENROLLMENT_CODE] * 5 + [ErrorCode.RATE_LIMITED] * 15
+    )
+    assert sum(row.failed_attempts for row in await EnrollmentCode.all()) == 5
+
+
+async def test_a_successful_activation_gives_its_reservations_back(db: None) -> None:
+    first = await _code_for(await make_patient())
+    second = await _code_for(await make_patient())
+    for day in range(1, 5):
+        await _refused(
+            ErrorCode.INVALID_ENROLLMENT_CODE, _activate(first, date_of_birth=date(1950, 1, day))
+        )
+
+    await _activate(second, email="grace@example.org")
+
+    # four failures counted, the success not: one attempt is left to this address
+    await _refused(
+        ErrorCode.INVALID_ENROLLMENT_CODE, _activate(first, date_of_birth=date(1950, 2, 1))
+    )
+    await _refused(ErrorCode.RATE_LIMITED, _activate(first))

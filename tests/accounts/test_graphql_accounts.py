@@ -10,7 +10,7 @@ import pyotp
 
 from config.settings import Settings
 from models.enums import Role
-from models.users import MfaChallenge, User
+from models.users import MfaChallenge
 from tests.support.factories.accounts import (
     PASSWORD,
     audit_rows,
@@ -20,6 +20,7 @@ from tests.support.factories.accounts import (
     make_user,
     next_code,
 )
+from tests.support.factories.auth import guard_state, lock_address
 from tests.support.graphql_client import LOGIN, VERIFY_MFA, gql, sign_in
 
 REFRESH_SESSION = """
@@ -133,7 +134,7 @@ async def test_staff_enroll_mfa_in_an_enrollment_only_session_then_sign_in_with_
 
     # and each step is on record
     actions = [(row.action, row.outcome, row.reference) for row in await audit_rows()]
-    assert ("mfa.enroll", "SUCCESS", "") in actions
+    assert ("mfa.enroll", "SUCCESS", "first") in actions
     assert ("auth.mfa", "SUCCESS", "totp") in actions
     assert ("auth.mfa", "SUCCESS", "recovery_code") in actions
     assert ("auth.mfa", "FAILURE", "recovery_code") in actions
@@ -178,8 +179,7 @@ async def test_fifty_aliased_code_guesses_are_refused_before_any_is_tried(
     # then validation refuses it and no attempt was counted
     assert body.get("data") is None
     assert any("aliases" in error["message"] for error in body["errors"])
-    refreshed = await User.get(id=user.id)
-    assert refreshed.failed_attempts == 0
+    assert (await guard_state("ada@example.org", settings.secret_key.reveal()))[0] == 0
     assert await MfaChallenge.filter(used_at__isnull=False).count() == 0
     # and the ticket still works with a real code
     verified = await gql(client, VERIFY_MFA, {"ticket": ticket, "code": totp.now()})
@@ -275,12 +275,12 @@ async def test_me_without_a_session_is_unauthenticated_and_on_record(
 
 
 async def test_a_locked_account_is_refused_unchecked_and_on_record(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, settings: Settings
 ) -> None:
     # given an account locked by earlier failures
     user = await make_user("ada@example.org")
     locked_until = datetime.now(UTC) + timedelta(minutes=30)
-    await User.filter(id=user.id).update(failed_attempts=6, locked_until=locked_until)
+    await lock_address("ada@example.org", settings.secret_key.reveal(), until=locked_until)
 
     # when the right password is tried
     payload = await _login(client, "ada@example.org")

@@ -23,6 +23,8 @@ from tests.support.factories.auth import (
     MfaDevice,
     decrypt,
     enable_mfa,
+    guard_state,
+    lock_address,
     make_user,
 )
 
@@ -38,7 +40,7 @@ class FailureLog:
 
 
 async def _ticket(email: str = "ada@example.org", now: datetime = NOW) -> str:
-    result = await login(email, PASSWORD, now=now)
+    result = await login(email, PASSWORD, secret_key=SECRET_KEY, now=now)
     assert result.mfa_required
     assert result.mfa_ticket is not None
     return result.mfa_ticket
@@ -54,7 +56,7 @@ async def _expect(code: ErrorCode, attempt: Awaitable[object]) -> DomainError:
 async def test_a_patient_without_mfa_gets_a_full_session(db: None) -> None:
     user = await make_user()
 
-    result = await login(" Ada@Example.org ", PASSWORD, now=NOW)
+    result = await login(" Ada@Example.org ", PASSWORD, secret_key=SECRET_KEY, now=NOW)
 
     assert not result.mfa_required
     assert result.session is not None
@@ -70,13 +72,19 @@ async def test_an_unknown_email_fails_like_a_wrong_password_and_takes_as_long(db
     started = time.perf_counter()
     wrong_password = await _expect(
         ErrorCode.INVALID_CREDENTIALS,
-        login("ada@example.org", "not the password at all", now=NOW, on_failure=log),
+        login(
+            "ada@example.org",
+            "not the password at all",
+            secret_key=SECRET_KEY,
+            now=NOW,
+            on_failure=log,
+        ),
     )
     wrong_password_took = time.perf_counter() - started
     started = time.perf_counter()
     unknown_email = await _expect(
         ErrorCode.INVALID_CREDENTIALS,
-        login("nobody@example.org", PASSWORD, now=NOW, on_failure=log),
+        login("nobody@example.org", PASSWORD, secret_key=SECRET_KEY, now=NOW, on_failure=log),
     )
     unknown_email_took = time.perf_counter() - started
 
@@ -96,7 +104,7 @@ async def test_a_hash_with_old_parameters_is_upgraded_at_login(db: None) -> None
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     user = await User.create(email="ada@example.org", password_hash=weak, roles=["patient"])
 
-    await login("ada@example.org", PASSWORD, now=NOW)
+    await login("ada@example.org", PASSWORD, secret_key=SECRET_KEY, now=NOW)
 
     stored = (await User.get(id=user.id)).password_hash
     assert stored != weak
@@ -106,7 +114,7 @@ async def test_a_hash_with_old_parameters_is_upgraded_at_login(db: None) -> None
 async def test_staff_without_mfa_get_a_session_that_can_only_enroll(db: None) -> None:
     await make_user("clerk@example.org", Role.BILLING_STAFF)
 
-    result = await login("clerk@example.org", PASSWORD, now=NOW)
+    result = await login("clerk@example.org", PASSWORD, secret_key=SECRET_KEY, now=NOW)
 
     assert result.session is not None
     assert result.session.scope is SessionScope.MFA_ENROLLMENT
@@ -119,7 +127,7 @@ async def test_a_patient_who_enabled_mfa_always_needs_the_second_factor(db: None
     user = await make_user()
     device = await enable_mfa(user)
 
-    result = await login("ada@example.org", PASSWORD, now=NOW)
+    result = await login("ada@example.org", PASSWORD, secret_key=SECRET_KEY, now=NOW)
 
     assert result == LoginResult(
         user.id,
@@ -240,7 +248,13 @@ async def test_failures_of_any_factor_add_up_to_growing_delays_then_a_lock(db: N
     # One wrong password, one wrong recovery code, then wrong TOTP codes.
     await _expect(
         ErrorCode.INVALID_CREDENTIALS,
-        login("ada@example.org", "not the password at all", now=NOW, on_failure=log),
+        login(
+            "ada@example.org",
+            "not the password at all",
+            secret_key=SECRET_KEY,
+            now=NOW,
+            on_failure=log,
+        ),
     )
     ticket = await _ticket()
     await _expect(
@@ -261,7 +275,9 @@ async def test_failures_of_any_factor_add_up_to_growing_delays_then_a_lock(db: N
     )
     t4 = NOW + timedelta(seconds=30)
     await _fail_mfa(ticket, device, t4, log)  # fourth: 60 s
-    await _expect(ErrorCode.ACCOUNT_LOCKED, login("ada@example.org", PASSWORD, now=t4))
+    await _expect(
+        ErrorCode.ACCOUNT_LOCKED, login("ada@example.org", PASSWORD, secret_key=SECRET_KEY, now=t4)
+    )
     t5 = t4 + timedelta(seconds=60)
     ticket = await _ticket(now=t5)
     await _fail_mfa(ticket, device, t5, log)  # fifth: 120 s
@@ -285,7 +301,8 @@ async def test_failures_of_any_factor_add_up_to_growing_delays_then_a_lock(db: N
         t6 + timedelta(minutes=30),
     ]
     await _expect(
-        ErrorCode.ACCOUNT_LOCKED, login("ada@example.org", PASSWORD, now=t6 + timedelta(minutes=29))
+        ErrorCode.ACCOUNT_LOCKED,
+        login("ada@example.org", PASSWORD, secret_key=SECRET_KEY, now=t6 + timedelta(minutes=29)),
     )
 
 
@@ -299,8 +316,7 @@ async def test_a_full_sign_in_resets_the_failures(db: None) -> None:
 
     await verify_mfa(ticket, device.totp.at(NOW), decrypt=decrypt, secret_key=SECRET_KEY, now=NOW)
 
-    stored = await User.get(id=user.id)
-    assert (stored.failed_attempts, stored.locked_until) == (0, None)
+    assert await guard_state("ada@example.org") == (0, None)
 
 
 async def test_a_right_password_alone_does_not_reset_the_failures(db: None) -> None:
@@ -311,18 +327,21 @@ async def test_a_right_password_alone_does_not_reset_the_failures(db: None) -> N
 
     await _ticket()
 
-    assert (await User.get(id=user.id)).failed_attempts == 1
+    assert (await guard_state("ada@example.org"))[0] == 1
 
 
 async def test_a_locked_account_refuses_even_the_right_password(db: None) -> None:
-    user = await make_user()
-    await User.filter(id=user.id).update(failed_attempts=6, locked_until=NOW + timedelta(minutes=1))
+    await make_user()
+    await lock_address("ada@example.org", SECRET_KEY, until=NOW + timedelta(minutes=1))
     log = FailureLog()
 
     await _expect(
-        ErrorCode.ACCOUNT_LOCKED, login("ada@example.org", PASSWORD, now=NOW, on_failure=log)
+        ErrorCode.ACCOUNT_LOCKED,
+        login("ada@example.org", PASSWORD, secret_key=SECRET_KEY, now=NOW, on_failure=log),
     )
 
     assert [f.reason for f in log.failures] == [FailureReason.LOCKED]
-    result = await login("ada@example.org", PASSWORD, now=NOW + timedelta(minutes=1))
+    result = await login(
+        "ada@example.org", PASSWORD, secret_key=SECRET_KEY, now=NOW + timedelta(minutes=1)
+    )
     assert result.session is not None

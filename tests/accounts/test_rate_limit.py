@@ -1,4 +1,5 @@
-"""The database-backed fixed-window failure counter."""
+"""The database-backed fixed-window attempt counter: attempts are reserved before they are
+evaluated, so parallel attempts never get more than the limit."""
 
 from __future__ import annotations
 
@@ -7,50 +8,62 @@ from datetime import timedelta
 
 from auth.rate_limit import (
     RateLimit,
-    is_rate_limited,
+    attempts_used,
+    claim_attempt,
     purge_counters_before,
-    record_failure,
+    release_attempt,
 )
 from models.users import RateLimitCounter
 from tests.support.factories.auth import NOW
 
-LIMIT = RateLimit("test", max_failures=3, window=timedelta(minutes=15))
+LIMIT = RateLimit("test", max_attempts=3, window=timedelta(minutes=15))
 
 
-async def test_a_client_is_limited_after_its_failures_and_others_are_not(db: None) -> None:
-    for _ in range(2):
-        await record_failure(LIMIT, "198.51.100.1", NOW)
-    assert not await is_rate_limited(LIMIT, "198.51.100.1", NOW)
+async def test_a_client_gets_its_attempts_and_no_more_and_others_are_not_limited(
+    db: None,
+) -> None:
+    granted = [await claim_attempt(LIMIT, "198.51.100.1", NOW) for _ in range(4)]
 
-    await record_failure(LIMIT, "198.51.100.1", NOW)
+    assert granted == [True, True, True, False]
+    assert await claim_attempt(LIMIT, "198.51.100.2", NOW)
 
-    assert await is_rate_limited(LIMIT, "198.51.100.1", NOW)
-    assert not await is_rate_limited(LIMIT, "198.51.100.2", NOW)
+
+async def test_an_attempt_given_back_can_be_used_again(db: None) -> None:
+    for _ in range(3):
+        await claim_attempt(LIMIT, "198.51.100.1", NOW)
+
+    await release_attempt(LIMIT, "198.51.100.1", NOW)
+
+    assert await attempts_used(LIMIT, "198.51.100.1", NOW) == 2
+    assert await claim_attempt(LIMIT, "198.51.100.1", NOW)
+    assert not await claim_attempt(LIMIT, "198.51.100.1", NOW)
 
 
 async def test_the_next_window_starts_from_zero(db: None) -> None:
     for _ in range(3):
-        await record_failure(LIMIT, "198.51.100.1", NOW)
+        await claim_attempt(LIMIT, "198.51.100.1", NOW)
 
     later = NOW + timedelta(minutes=15)
 
-    assert not await is_rate_limited(LIMIT, "198.51.100.1", later)
-    await record_failure(LIMIT, "198.51.100.1", later)
+    assert await claim_attempt(LIMIT, "198.51.100.1", later)
     counter = await RateLimitCounter.get()
     assert counter.count == 1
 
 
-async def test_concurrent_failures_are_all_counted_and_no_address_is_stored(db: None) -> None:
-    await asyncio.gather(*(record_failure(LIMIT, "198.51.100.9", NOW) for _ in range(10)))
+async def test_parallel_attempts_get_exactly_the_limit_and_no_address_is_stored(
+    db: None,
+) -> None:
+    granted = await asyncio.gather(*(claim_attempt(LIMIT, "198.51.100.9", NOW) for _ in range(20)))
 
+    assert sorted(granted) == [False] * 17 + [True] * 3
     counters = await RateLimitCounter.all()
-    assert [counter.count for counter in counters] == [10]
+    assert [counter.count for counter in counters] == [3]
     assert "198.51.100.9" not in counters[0].key_hash
 
 
 async def test_stale_counters_can_be_purged(db: None) -> None:
-    await record_failure(LIMIT, "198.51.100.1", NOW - timedelta(hours=2))
-    await record_failure(LIMIT, "198.51.100.2", NOW)
+    await claim_attempt(LIMIT, "198.51.100.1", NOW - timedelta(hours=2))
+    await claim_attempt(LIMIT, "198.51.100.2", NOW)
 
     assert await purge_counters_before(NOW - timedelta(hours=1)) == 1
     assert await RateLimitCounter.all().count() == 1

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from auth.accounts import change_password
 from auth.sessions import (
     ABSOLUTE_LIFETIME,
     SessionScope,
@@ -23,7 +22,6 @@ from models.enums import Role
 from models.users import AuthSession, User
 from tests.support.factories.auth import (
     NOW,
-    PASSWORD,
     SECRET_KEY,
     decrypt,
     encrypt,
@@ -170,24 +168,6 @@ async def test_revoking_other_sessions_keeps_the_current_family(db: None) -> Non
 
     assert await authenticate(current.access_token, now=NOW) is not None
     assert await authenticate(other.access_token, now=NOW) is None
-
-
-async def test_a_password_change_revokes_the_other_sessions(db: None) -> None:
-    user = await make_user()
-    current = await signed_in(user)
-    other = await signed_in(user)
-
-    await change_password(
-        user.id,
-        PASSWORD,
-        "a brand new and long passphrase",
-        current_session_id=current.session_id,
-        now=NOW,
-    )
-
-    assert await authenticate(current.access_token, now=NOW) is not None
-    assert await authenticate(other.access_token, now=NOW) is None
-    assert (await User.get(id=user.id)).password_changed_at == NOW
 
 
 async def test_enabling_mfa_revokes_the_other_sessions(db: None) -> None:

@@ -7,15 +7,17 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from auth.passwords import verify_password
 from billing.audit.chain import AuditRecord, append_audit_records, audit_chain_key
 from config.settings import load_settings
-from models.audit import AuditEvent
+from models.audit import AuditChainHead, AuditEvent
 from models.enums import AuditOutcome
-from models.users import User
+from models.users import SignInGuard, User
 
 PRODUCTION_SECRETS = {
     "BILLING_ENV": "production",
@@ -25,6 +27,8 @@ PRODUCTION_SECRETS = {
     "STRIPE_SECRET_KEY": "sk_live_from_the_vault",
     "STRIPE_WEBHOOK_SECRET": "whsec_from_the_vault",
     "SHIPPING_WEBHOOK_SECRET": "shipping-secret-from-the-vault",
+    # The suite's database may be SQLite; these tests are about the other settings.
+    "ALLOW_SQLITE_IN_PRODUCTION": "1",
 }
 
 
@@ -32,7 +36,11 @@ def run_billing(
     *args: str, database_url: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("BILLING_", "STRIPE_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("BILLING_", "STRIPE_", "ALLOW_SQLITE"))
+        },
         "DATABASE_URL": database_url,
         **(env or {}),
     }
@@ -155,6 +163,114 @@ async def test_audit_verify_reports_an_intact_log_then_the_first_edited_row(
     assert "intact (3 events checked)" in intact.stdout
     assert broken.returncode == 1
     assert f"BROKEN at event {edited.id}" in broken.stderr
+
+
+async def test_audit_verify_fails_when_the_tail_is_cut_and_the_head_rewritten(
+    db: None, database_url: str
+) -> None:
+    # given three records, the last two cut and the head rewritten to the first (the
+    # attack that passed before heads were signed)
+    key = audit_chain_key(load_settings({}).secret_key.reveal())
+    for invoice_id in ("1", "2", "3"):
+        record = AuditRecord(
+            action="invoice.read", outcome=AuditOutcome.SUCCESS, resource_id=invoice_id
+        )
+        await append_audit_records([record], key=key)
+    first = await AuditEvent.all().order_by("id").first()
+    assert first is not None
+    await AuditEvent.filter(id__gt=first.id).delete()
+    await AuditChainHead.filter(id=1).update(
+        last_event_id=first.id, last_hash=first.row_hash, event_count=1, mac=""
+    )
+
+    result = run_billing("audit-verify", database_url=database_url)
+
+    assert result.returncode == 1
+    assert "BROKEN: the chain head is not signed" in result.stderr
+
+    # and so it does once the head is gone altogether
+    await AuditChainHead.all().delete()
+    gone = run_billing("audit-verify", database_url=database_url)
+    assert gone.returncode == 1
+    assert "the chain head is missing" in gone.stderr
+
+
+async def test_a_checkpoint_printed_earlier_finds_the_log_put_back_to_an_older_copy(
+    db: None, database_url: str, tmp_path: Path
+) -> None:
+    key = audit_chain_key(load_settings({}).secret_key.reveal())
+
+    async def record(invoice_id: str) -> None:
+        entry = AuditRecord(
+            action="invoice.read", outcome=AuditOutcome.SUCCESS, resource_id=invoice_id
+        )
+        await append_audit_records([entry], key=key)
+
+    # given a log of two records and a copy of it (rows and head) taken then
+    await record("1")
+    await record("2")
+    old_rows = await AuditEvent.all().order_by("id").values()
+    old_head = await AuditChainHead.get(id=1).values()
+    # when a third record is made and a checkpoint of it shipped off the database
+    await record("3")
+    printed = run_billing("audit-checkpoint", database_url=database_url)
+    assert printed.returncode == 0, printed.stderr
+    shipped = tmp_path / "checkpoints.jsonl"
+    shipped.write_text(printed.stdout)
+    intact = run_billing("audit-verify", "--checkpoints", str(shipped), database_url=database_url)
+    # and later the old copy is put back
+    await AuditEvent.all().delete()
+    await AuditEvent.bulk_create([AuditEvent(**row) for row in old_rows])
+    await AuditChainHead.filter(id=1).update(**{k: v for k, v in old_head.items() if k != "id"})
+    alone = run_billing("audit-verify", database_url=database_url)
+    against = run_billing("audit-verify", "--checkpoints", str(shipped), database_url=database_url)
+
+    # then the log alone looks fine, and the checkpoint shows it went back
+    assert '"audit_checkpoint":1' in printed.stdout
+    assert '"event_count":3' in printed.stdout
+    assert intact.returncode == 0, intact.stderr
+    assert "1 checkpoints matched" in intact.stdout
+    assert alone.returncode == 0, alone.stderr
+    assert against.returncode == 1
+    assert "behind the checkpoint" in against.stderr
+
+
+async def test_a_checkpoint_line_not_signed_with_the_service_key_is_refused(
+    db: None, database_url: str, tmp_path: Path
+) -> None:
+    printed = run_billing("audit-checkpoint", database_url=database_url)
+    forged = tmp_path / "forged.jsonl"
+    forged.write_text(printed.stdout.replace('"event_count":0', '"event_count":7'))
+
+    result = run_billing("audit-verify", "--checkpoints", str(forged), database_url=database_url)
+
+    assert printed.returncode == 0, printed.stderr
+    assert result.returncode == 1
+    assert "checkpoint line 1: a checkpoint not signed" in result.stderr
+
+
+async def test_purge_sign_in_records_forgets_only_what_is_stale(
+    db: None, database_url: str
+) -> None:
+    # given a guard nobody touched for two days, and one locked now
+    now = datetime.now(UTC)
+    await SignInGuard.bulk_create(
+        [
+            SignInGuard(key_hash="a" * 64, failures=2, last_attempt_at=now - timedelta(days=2)),
+            SignInGuard(
+                key_hash="b" * 64,
+                failures=6,
+                locked_until=now + timedelta(minutes=20),
+                last_attempt_at=now - timedelta(minutes=10),
+            ),
+        ]
+    )
+
+    result = run_billing("purge-sign-in-records", database_url=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "purged 1 idle guards" in result.stdout
+    assert [g.key_hash for g in await SignInGuard.all()] == ["b" * 64]
 
 
 @pytest.fixture

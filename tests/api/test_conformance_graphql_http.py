@@ -52,6 +52,8 @@ PRODUCTION_ENVIRONMENT = {
     "STRIPE_WEBHOOK_SECRET": "whsec_conformance_audit",
     "SHIPPING_WEBHOOK_SECRET": "conformance-audit-shipping-secret",
     "PUBLIC_BASE_URL": "https://billing.example.org",
+    # The suite's database may be SQLite; the audit is about HTTP, not the database.
+    "ALLOW_SQLITE_IN_PRODUCTION": "1",
 }
 
 

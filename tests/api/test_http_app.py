@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from api.app import build_app
+from api.middleware import RequestIdMiddleware
 from config.settings import load_settings
+from models.audit import AuditEvent
 from tests.support.environments import PRODUCTION
 
 TYPENAME = {"query": "{ __typename }"}
@@ -35,14 +40,67 @@ async def test_graphql_answers_a_post_with_json(client: httpx.AsyncClient) -> No
     assert response.json() == {"data": {"__typename": "Query"}}
 
 
-async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
+async def test_every_response_carries_a_request_id_of_our_own(client: httpx.AsyncClient) -> None:
     generated = await client.get("/healthz")
-    echoed = await client.get("/healthz", headers={"X-Request-Id": "phone-app-1234abcd"})
+    chosen = await client.get("/healthz", headers={"X-Request-Id": "phone-app-1234abcd"})
     malformed = await client.get("/healthz", headers={"X-Request-Id": "bad id\nwith newline"})
 
-    assert len(generated.headers["x-request-id"]) == 32
-    assert echoed.headers["x-request-id"] == "phone-app-1234abcd"
-    assert malformed.headers["x-request-id"] != "bad id\nwith newline"
+    for response in (generated, chosen, malformed):
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+    assert len({r.headers["x-request-id"] for r in (generated, chosen, malformed)}) == 3
+
+
+async def test_a_client_chosen_request_id_never_reaches_the_access_log(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a client that names its request after someone else's
+    forged = "0123456789abcdef0123456789abcdef"
+
+    # when it calls an operation that is put on the access log
+    with caplog.at_level(logging.INFO, logger="billing.access"):
+        response = await client.post(
+            "/graphql", json={"query": "{ me { id } }"}, headers={"X-Request-Id": forged}
+        )
+
+    # then the log holds the id we made, and the client's only beside it, in the request line
+    ours = response.headers["x-request-id"]
+    assert ours != forged
+    [denied] = await AuditEvent.filter(action="access.denied")
+    assert denied.request_id == ours
+    assert await AuditEvent.filter(request_id=forged).count() == 0
+    [line] = [r for r in caplog.records if r.name == "billing.access"]
+    assert line.__dict__["client_request_id"] == forged
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"null", b'"x"', b"42", b"true", b"\xff\xfe{}", b"[" * 100_000, b"{" * 50_000],
+    ids=["null", "string", "number", "boolean", "invalid-utf8", "deep-array", "deep-object"],
+)
+async def test_a_body_that_is_no_json_object_is_a_400_with_the_request_id(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+    assert "Internal" not in response.text
+
+
+async def test_an_error_nothing_handled_is_a_500_with_the_request_id_and_no_details() -> None:
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("patient Ada Lovelace, born 1815-12-10")
+
+    app = RequestIdMiddleware(broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/anything")
+
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal_error"}
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
 
 
 async def test_queries_over_get_are_refused(client: httpx.AsyncClient) -> None:

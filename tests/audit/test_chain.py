@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from tortoise.connection import get_connection
 
 from billing.audit.chain import (
@@ -11,12 +12,20 @@ from billing.audit.chain import (
     AuditRecord,
     append_audit_records,
     audit_chain_key,
+    initialize_audit_chain,
     verify_audit_chain,
 )
-from models.audit import AuditEvent
+from models.audit import AuditChainHead, AuditEvent
 from models.enums import AuditOutcome
 
 KEY = audit_chain_key("test-secret-key")
+
+
+@pytest.fixture(autouse=True)
+async def _head_under_test_key(db: None) -> None:
+    """The chain of these tests is signed with ``KEY``, not the service's key."""
+    await AuditChainHead.all().delete()
+    await initialize_audit_chain(KEY)
 
 
 def _read(patient_id: int, invoice_id: int) -> AuditRecord:

@@ -155,3 +155,21 @@ def test_a_well_formed_phi_key_ring_is_accepted() -> None:
     rotated = f"new:{base64.b64encode(b'n' * 32).decode()},{GOOD_PHI_KEY}"
 
     assert load_settings({"PHI_ENCRYPTION_KEY": rotated}).phi_encryption_key.reveal() == rotated
+
+
+@pytest.mark.parametrize("url", ["sqlite://var/billing.sqlite3", "sqlite://:memory:"])
+def test_production_refuses_a_sqlite_database_unless_told_to_accept_it(url: str) -> None:
+    with pytest.raises(SettingsError, match="ALLOW_SQLITE_IN_PRODUCTION=1"):
+        load_settings({**PRODUCTION, "DATABASE_URL": url})
+    with pytest.raises(SettingsError, match="production needs PostgreSQL"):
+        load_settings({**PRODUCTION, "DATABASE_URL": url, "ALLOW_SQLITE_IN_PRODUCTION": "yes"})
+
+    accepted = load_settings({**PRODUCTION, "DATABASE_URL": url, "ALLOW_SQLITE_IN_PRODUCTION": "1"})
+
+    assert accepted.database_url == url
+
+
+def test_development_takes_sqlite_without_being_told() -> None:
+    assert (
+        load_settings({"DATABASE_URL": "sqlite://x.sqlite3"}).database_url == "sqlite://x.sqlite3"
+    )

@@ -347,3 +347,42 @@ async def test_the_query_count_does_not_grow_with_the_page(
 
     assert small == large
     assert large <= 15
+
+
+SKUS = """
+query Skus($id: ID!) {
+  node(id: $id) {
+    ... on Invoice {
+      lines { sku }
+      shipments { items { line { sku } } }
+    }
+  }
+}
+"""
+
+
+async def test_an_accountant_sees_no_product_skus_on_lines_or_shipped_items(
+    client: httpx.AsyncClient, detailed: Detailed
+) -> None:
+    # given an invoice whose lines are catalog products, shipped to the patient
+    await InvoiceLineRow.filter(invoice_id=detailed.invoice_id).update(sku="CGM-SENSOR-10D")
+    accountant = await staff_caller(Role.ACCOUNTANT)
+    staff = await staff_caller(Role.BILLING_STAFF)
+    invoice_id = global_id("Invoice", detailed.invoice_id)
+
+    # when the accountant, billing staff and the patient read the skus
+    seen = {
+        who: (await gql(client, SKUS, {"id": invoice_id}, token=caller.token))["data"]["node"]
+        for who, caller in (("accountant", accountant), ("staff", staff), ("patient", detailed.ada))
+    }
+
+    # then the sku, which names the product as plainly as its description, is hidden from
+    # the accountant along with codes and descriptions, there and through shipments
+    assert seen["accountant"] == {
+        "lines": [{"sku": None}] * 2,
+        "shipments": [{"items": [{"line": {"sku": None}}] * 2}],
+    }
+    for who in ("staff", "patient"):
+        assert [line["sku"] for line in seen[who]["lines"]] == ["CGM-SENSOR-10D"] * 2
+        items = seen[who]["shipments"][0]["items"]
+        assert [item["line"]["sku"] for item in items] == ["CGM-SENSOR-10D"] * 2

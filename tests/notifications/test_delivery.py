@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from billing.notifications.account_messages import password_reset_link_key
 from billing.notifications.delivery import DeliveryRules, next_sms_time, send_due_notifications
 from billing.notifications.outbox import opt_out, queue_notification
 from billing.notifications.senders import MessageSender, RecordingSender
@@ -23,7 +24,8 @@ from tests.support.factories.invoices import location
 from tests.support.factories.plans import contactable_patient
 
 EMAIL, SMS = NotificationChannel.EMAIL, NotificationChannel.SMS
-RULES = DeliveryRules(public_base_url="https://pay.example.org")
+RESET_LINK_KEY = password_reset_link_key("test-secret-key")
+RULES = DeliveryRules(public_base_url="https://pay.example.org", reset_link_key=RESET_LINK_KEY)
 CHICAGO_NOON = datetime(2025, 3, 10, 17, 0, tzinfo=UTC)  # 12:00 CDT
 CHICAGO_LATE_EVENING = datetime(2025, 3, 11, 2, 30, tzinfo=UTC)  # 21:30 CDT on the 10th
 CHICAGO_MORNING = datetime(2025, 3, 11, 13, 0, tzinfo=UTC)  # 08:00 CDT on the 11th

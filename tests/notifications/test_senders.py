@@ -4,12 +4,9 @@ with a code and nothing of the address or the provider's words."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from urllib.parse import parse_qs
 
 import pytest
@@ -20,56 +17,17 @@ from starlette.routing import Route
 
 from billing.notifications.senders import DeliveryError, SmtpEmailSender, TwilioSmsSender
 from billing.notifications.texts import OutgoingMessage
+from tests.support.mail_server import MailServer, serving_mail
 from tests.support.stripe_fixture import free_socket, serving
 
 MESSAGE = OutgoingMessage(subject="You have a balance", body="You have a balance. Open the app.")
 SID, TOKEN = "AC0123456789", "twilio-test-token"
 
 
-@dataclass
-class MailServer:
-    """Just enough SMTP to accept mail (no TLS, no AUTH), refusing one address."""
-
-    refused: str = "nobody@example.org"
-    received: list[tuple[list[str], Message]] = field(default_factory=list)
-
-    async def session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        recipients: list[str] = []
-        writer.write(b"220 mail.test ESMTP\r\n")
-        while line := await reader.readline():
-            command = line.decode().strip().upper()
-            if command.startswith(("EHLO", "HELO")):
-                writer.write(b"250-mail.test\r\n250 8BITMIME\r\n")
-            elif command.startswith("RCPT TO:"):
-                address = line.decode().strip()[8:].strip("<> ")
-                if address == self.refused:
-                    writer.write(b"550 no such user\r\n")
-                else:
-                    recipients.append(address)
-                    writer.write(b"250 ok\r\n")
-            elif command == "DATA":
-                writer.write(b"354 go ahead\r\n")
-                await writer.drain()
-                data = await reader.readuntil(b"\r\n.\r\n")
-                self.received.append((recipients, message_from_bytes(data[:-5])))
-                writer.write(b"250 queued\r\n")
-            elif command == "QUIT":
-                writer.write(b"221 bye\r\n")
-                await writer.drain()
-                break
-            else:
-                writer.write(b"250 ok\r\n")
-            await writer.drain()
-        writer.close()
-
-
 @pytest.fixture
 async def mail_server() -> AsyncIterator[tuple[MailServer, int]]:
-    server = MailServer()
-    listener = await asyncio.start_server(server.session, "127.0.0.1", 0)
-    port = listener.sockets[0].getsockname()[1]
-    async with listener:
-        yield server, port
+    async with serving_mail() as running:
+        yield running
 
 
 async def test_email_is_handed_to_the_smtp_server(mail_server: tuple[MailServer, int]) -> None:

@@ -11,11 +11,16 @@ from decimal import Decimal
 from billing.demo import seed_demo
 from billing.invoices.reads import patient_today
 from billing.money import to_decimal
+from billing.notifications.account_messages import (
+    new_reset_nonce,
+    password_reset_link_key,
+    password_reset_token,
+)
 from billing.notifications.delivery import DeliveryRules, send_due_notifications
 from billing.notifications.outbox import queue_notification
 from billing.notifications.reminders import queue_reminders
 from billing.notifications.senders import RecordingSender
-from billing.notifications.texts import OutgoingMessage, render_message
+from billing.notifications.texts import LINK_TOKEN_KINDS, OutgoingMessage, render_message
 from billing.patients.rules import read_patient_profile
 from billing.plans.rules import create_payment_plan
 from config.settings import Settings
@@ -28,7 +33,11 @@ from tests.support.factories.accounts import api_cipher
 from tests.support.factories.plans import RULES, card_row
 
 BASE_URL = "https://pay.example.org"
-LINK = re.compile(re.escape(BASE_URL) + r"/app/(plans|invoices)")
+LINK = re.compile(
+    re.escape(BASE_URL) + r"/app/(plans|invoices|reset-password|sign-in)(#token=pr_[\w-]{43})?"
+)
+
+RESET_LINK_KEY = password_reset_link_key("test-secret-key")
 
 
 async def _unsafe_hash(password: str) -> str:
@@ -100,7 +109,7 @@ async def test_every_reminder_sent_about_seeded_patients_is_free_of_phi(
     await send_due_notifications(
         {NotificationChannel.EMAIL: email, NotificationChannel.SMS: sms},
         api_cipher(settings),
-        DeliveryRules(public_base_url=BASE_URL),
+        DeliveryRules(public_base_url=BASE_URL, reset_link_key=RESET_LINK_KEY),
         now=now,
     )
 
@@ -118,11 +127,15 @@ async def test_every_reminder_sent_about_seeded_patients_is_free_of_phi(
 
 
 def test_each_kind_says_only_what_kind_of_thing_happened_and_links_into_the_app() -> None:
+    token = password_reset_token(RESET_LINK_KEY, new_reset_nonce())
     for kind in NotificationKind:
         for channel in NotificationChannel:
-            message = render_message(kind, channel, f"{BASE_URL}/")
+            link_token = token if kind in LINK_TOKEN_KINDS else None
+            message = render_message(kind, channel, f"{BASE_URL}/", link_token=link_token)
             _assert_no_phi(message, set())
             assert message.body.count(BASE_URL) == 1
+            # a reset link's token rides in the fragment, which no server ever receives
+            assert (f"#token={token}" in message.body) == (kind in LINK_TOKEN_KINDS)
 
 
 async def _patient_named(settings: Settings, first_name: str) -> Patient:

@@ -207,7 +207,22 @@ async def test_the_payment_shows_its_allocation_to_its_patient_only(
     assert hidden is None
 
 
-@pytest.mark.parametrize("amount", ["0", "-5.00", "10.005"])
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "0",
+        "-5.00",
+        "10.005",
+        # more decimals than the context's 28 digits: once rounded to 1.00 and booked
+        "1.000000000000000000000000000000000001",
+        # an exponent too large to scale: once a masked internal error
+        "1e1000000",
+        "1E-1000000",
+        "NaN",
+        "-Infinity",
+        "99999999999999999999",
+    ],
+)
 async def test_an_invalid_amount_is_refused_with_nothing_written(
     client: httpx.AsyncClient, clerk: Caller, bill: InvoiceRow, amount: str
 ) -> None:

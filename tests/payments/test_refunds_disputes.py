@@ -18,6 +18,7 @@ from models.ledger import LedgerEntry
 from models.payments import Dispute
 from models.payments import Payment as PaymentRow
 from models.payments import Refund as RefundRow
+from models.stripe_events import StripeEvent as StripeEventRow
 from tests.support.factories.invoices import (
     Caller,
     PatientCaller,
@@ -268,3 +269,57 @@ async def test_a_won_dispute_clears_the_flags_and_keeps_the_money(
     await world.control.post(f"/_sim/events/{created['id']}/redeliver")
     await world.deliveries_done()
     assert await _state(bills) == [("PAID", 0, False), ("PAID", 0, False)]
+
+
+async def test_a_refund_is_refused_while_a_dispute_is_open(
+    world: StripeWorld, staff: Caller, paid: tuple[PaymentRow, list[InvoiceRow]]
+) -> None:
+    # given a payment the card holder disputes
+    payment, bills = paid
+    await world.control.post(
+        "/_sim/disputes", data={"payment_intent": str(payment.stripe_payment_intent_id)}
+    )
+    await world.deliveries_done()
+
+    # when staff try to refund it in full
+    payload = await _refund(world, staff, payment, "150.00")
+
+    # then it is refused, Stripe is not asked, and nothing changes
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("DISPUTED", "paymentId")]
+    assert await RefundRow.all().count() == 0
+    assert [r for r in await world.requests() if r["path"] == "/v1/refunds"] == []
+    assert await _state(bills) == [("PAID", 0, True), ("PAID", 0, True)]
+
+
+async def test_a_lost_dispute_over_money_already_refunded_is_flagged_for_staff(
+    world: StripeWorld, staff: Caller, paid: tuple[PaymentRow, list[InvoiceRow]]
+) -> None:
+    # given a payment refunded in part before the card holder disputed all of it
+    payment, _bills = paid
+    assert (await _refund(world, staff, payment, "40.00"))["errors"] == []
+    opened = await world.control.post(
+        "/_sim/disputes", data={"payment_intent": str(payment.stripe_payment_intent_id)}
+    )
+    await world.deliveries_done()
+
+    # when the bank decides for the card holder and takes all of it back
+    await world.control.post(f"/_sim/disputes/{opened.json()['id']}/close", data={"status": "lost"})
+    await world.deliveries_done()
+
+    # then the payment is flagged for staff: the card holder got $40.00 twice
+    flagged = await PaymentRow.get(id=payment.id)
+    assert flagged.review_reason == "A lost card dispute took back money already refunded"
+    (closed,) = await world.events("charge.dispute.closed")
+    stored = await StripeEventRow.get(event_id=closed["id"])
+    assert stored.outcome == "FLAGGED"
+    assert "4000 returned twice" in stored.detail
+    # and staff see why on the payment, and nothing more can be refunded
+    refused = await _refund(world, staff, payment, "0.01")
+    assert [e["code"] for e in refused["errors"]] == ["REFUND_EXCEEDS_PAYMENT"]
+    review = await gql(
+        world.client,
+        "query Review($id: ID!) { node(id: $id) { ... on Payment { reviewReason } } }",
+        {"id": global_id("Payment", payment.id)},
+        token=staff.token,
+    )
+    assert review["data"]["node"]["reviewReason"] == flagged.review_reason

@@ -44,7 +44,16 @@ from tests.support.graphql_client import gql
 SCHEMA = build_schema(load_settings({"DATABASE_URL": "sqlite://:memory:"}))
 
 # The only operations a caller without a session may use.
-OPEN_FIELDS = frozenset({"login", "verifyMfa", "refreshSession", "activatePatientAccount"})
+OPEN_FIELDS = frozenset(
+    {
+        "login",
+        "verifyMfa",
+        "refreshSession",
+        "activatePatientAccount",
+        "requestPasswordReset",
+        "resetPassword",
+    }
+)
 # Authorized per type, by each Node type's resolve_nodes.
 NODE_FIELD = "node"
 REFUSALS = frozenset({"UNAUTHENTICATED", "FORBIDDEN"})
@@ -125,7 +134,7 @@ def test_every_root_field_declares_who_may_call_it() -> None:
     assert not undeclared, f"declare permission_classes=[requires(Scope...)] on {undeclared}"
 
 
-def test_only_sign_in_and_activation_are_open_and_say_so() -> None:
+def test_only_sign_in_activation_and_password_reset_are_open_and_say_so() -> None:
     declared_open = {field.name for field in ROOT_FIELDS if field.is_open}
     scoped_open = [str(f) for f in ROOT_FIELDS if f.is_open and f.scope_permissions]
 

@@ -1,17 +1,23 @@
-"""The exported schema accepts every operation of the shared contract, as written."""
+"""The exported schema accepts every operation of the shared contract files it implements
+(``operations.graphql``, ``account-security.graphql``), as written."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import graphql
+import pytest
 
 from config.settings import Settings
 from schema import build_schema
 from schema.root import MAX_TOKENS, limit_rules
-from tests.support.graphql_client import CONTRACT
+from tests.support.graphql_client import ACCOUNT_SECURITY_CONTRACT, CONTRACT, CONTRACTS
+
+by_file = pytest.mark.parametrize("contract", CONTRACTS, ids=[path.name for path in CONTRACTS])
 
 
-def _contract() -> graphql.DocumentNode:
-    return graphql.parse(CONTRACT.read_text(encoding="utf-8"))
+def _contract(path: Path = CONTRACT) -> graphql.DocumentNode:
+    return graphql.parse(path.read_text(encoding="utf-8"))
 
 
 def _operation_names(document: graphql.DocumentNode) -> list[str]:
@@ -22,12 +28,15 @@ def _operation_names(document: graphql.DocumentNode) -> list[str]:
     ]
 
 
-def test_every_contract_operation_validates_against_the_exported_sdl(settings: Settings) -> None:
+@by_file
+def test_every_contract_operation_validates_against_the_exported_sdl(
+    settings: Settings, contract: Path
+) -> None:
     # given the SDL that `billing export-schema` writes
     exported = graphql.build_schema(build_schema(settings).as_str())
 
     # when the contract is validated against it
-    errors = graphql.validate(exported, _contract())
+    errors = graphql.validate(exported, _contract(contract))
 
     # then nothing is missing or mistyped
     assert [error.message for error in errors] == []
@@ -44,12 +53,26 @@ def test_the_contract_is_a_list_of_named_operations(settings: Settings) -> None:
         assert name in names
 
 
-def test_each_contract_operation_passes_the_request_limits(settings: Settings) -> None:
+def test_the_account_security_contract_names_its_four_operations() -> None:
+    document = _contract(ACCOUNT_SECURITY_CONTRACT)
+
+    assert _operation_names(document) == [
+        "ChangePassword",
+        "RequestPasswordReset",
+        "ResetPassword",
+        "StartTotpReplacement",
+    ]
+
+
+@by_file
+def test_each_contract_operation_passes_the_request_limits(
+    settings: Settings, contract: Path
+) -> None:
     # The apps send one operation per request; the depth, alias and token limits apply.
     exported = graphql.build_schema(build_schema(settings).as_str())
     rules = [*graphql.specified_rules, *limit_rules()]
 
-    for definition in _contract().definitions:
+    for definition in _contract(contract).definitions:
         text = graphql.print_ast(definition)
         single = graphql.parse(text, max_tokens=MAX_TOKENS)
         assert graphql.validate(exported, single, rules) == [], text

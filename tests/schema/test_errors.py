@@ -10,8 +10,10 @@ import strawberry
 
 from billing.errors import DomainError, ErrorCode
 from config.settings import Settings
+from models.enums import Role
 from schema.common.errors import ExpectedError, RequestErrorCode, UserError, raise_not_implemented
 from schema.root import BillingSchema, schema_extensions
+from tests.support.factories.accounts import staff_token
 from tests.support.factories.invoices import patient_caller
 from tests.support.graphql_client import gql
 
@@ -69,6 +71,19 @@ async def test_a_malformed_id_is_bad_user_input(client: httpx.AsyncClient) -> No
 
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
     assert body["errors"][0]["message"] == "Not a valid ID for this field."
+
+
+async def test_the_id_of_the_node_interface_itself_names_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    # An attacker's probe: Node is an interface, not a type, so no object has such an ID.
+    _patient, token = await staff_token(Role.PATIENT)
+    node_id = strawberry.relay.to_base64("Node", 1)
+
+    body = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": node_id}, token)
+
+    # Answered like a missing object, not as an internal error.
+    assert body == {"data": {"node": None}}
 
 
 @strawberry.type

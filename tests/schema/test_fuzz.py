@@ -45,7 +45,6 @@ from graphql import (
 from graphql.language import Lexer, Source, TokenKind
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tortoise.contrib.test import truncate_all_models
 
 from api.app import build_app
 from auth.sessions import SessionScope, create_session
@@ -59,6 +58,7 @@ from schema import build_schema
 from schema.common.errors import RequestErrorCode
 from schema.root import MAX_TOKENS
 from stripe_simulator import SimulatorConfig, build_simulator_app
+from tests.support.database_reset import reset_database
 from tests.support.factories.accounts import api_cipher
 from tests.support.factories.auth import make_user
 from tests.support.factories.invoices import global_id, invoice, location, shipment
@@ -282,7 +282,7 @@ async def _seed(settings: Settings, location_id: int, person: Person) -> Seeded:
 async def fuzz_world(settings: Settings, _migrated_database: None) -> AsyncIterator[FuzzWorld]:
     """One world for the module (the fuzz only adds to it): Ada and Grace with bills, the
     app wired to a Stripe simulator, and a client for the app."""
-    await truncate_all_models()
+    await reset_database(settings)
     simulator = build_simulator_app(SimulatorConfig(api_key=API_KEY))
     async with serving(simulator, free_socket()) as simulator_url:
         app_settings = settings_for_simulator(settings, simulator_url)

@@ -130,3 +130,37 @@ def test_extensions_are_classes_or_factories_with_shared_rules(settings: Setting
     assert rules[0]
     assert rules[0] == rules[1]
     assert all(a is not b for a, b in zip(first_request, second_request, strict=True))
+
+
+# Near misses of real names: a field, an argument, a type, an enum value in a literal and
+# one in a variable. Each would get "Did you mean ...?" from graphql-core.
+NEAR_MISSES = [
+    ("{ myInvoice { totalCount } }", None),
+    ("{ myInvoices(frist: 1) { totalCount } }", None),
+    ("query($f: InvoiceFilte) { myInvoices { totalCount } }", None),
+    ("{ myInvoices(filter: { status: OPN }) { totalCount } }", None),
+    (
+        "query($s: [InvoiceStatus!]) { myInvoices(filter: { status: $s }) { totalCount } }",
+        {"s": ["PAIDD"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), NEAR_MISSES)
+async def test_production_suggests_no_names(
+    query: str, variables: dict[str, object] | None
+) -> None:
+    production = build_schema(_production_settings())
+    development = build_schema(load_settings({"DATABASE_URL": "sqlite://:memory:"}))
+
+    hidden = await production.execute(query, variable_values=variables)
+    shown = await development.execute(query, variable_values=variables)
+
+    assert hidden.errors
+    assert shown.errors
+    assert any("Did you mean" in error.message for error in shown.errors), shown.errors
+    assert not any("Did you mean" in error.message for error in hidden.errors), hidden.errors
+    # the rest of what went wrong is still said
+    assert [e.message.split(" Did you mean")[0] for e in shown.errors] == [
+        e.message for e in hidden.errors
+    ]

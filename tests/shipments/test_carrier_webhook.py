@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -306,3 +306,45 @@ async def test_events_within_one_second_are_ordered_by_their_fractions(
         "EXCEPTION",
         datetime(2026, 11, 22, 16, 40, 0, 250000, tzinfo=UTC),
     )
+
+
+async def test_a_signed_event_dated_far_ahead_is_refused_and_cannot_pin_the_status(
+    client: httpx.AsyncClient, parcel: Parcel, secret: bytes
+) -> None:
+    # given a carrier (or whoever holds its secret) that dates an event 9999-12-31
+    pinned = _event(status="DELIVERED", occurredAt="9999-12-31T23:59:59Z")
+
+    # when it is delivered
+    response = await _deliver(client, pinned, secret)
+
+    # then it is refused and nothing is stored; a real update later still applies
+    assert response.status_code == 400
+    assert response.json() == {"error": "time_in_the_future"}
+    await _nothing_stored(parcel)
+    later = await _deliver(client, _event(status="OUT_FOR_DELIVERY"), secret)
+    assert later.status_code == 204
+    assert (await _status(parcel.shipment_id))[0] == "OUT_FOR_DELIVERY"
+
+
+async def test_an_event_a_few_hours_ahead_is_taken_for_a_carriers_sloppy_clock(
+    client: httpx.AsyncClient, parcel: Parcel, secret: bytes
+) -> None:
+    ahead = (datetime.now(UTC) + timedelta(hours=6)).isoformat()
+
+    response = await _deliver(client, _event(occurredAt=ahead), secret)
+
+    assert response.status_code == 204
+    assert (await _status(parcel.shipment_id))[0] == "IN_TRANSIT"
+
+
+async def test_an_event_naming_another_carrier_than_the_shipments_is_refused(
+    client: httpx.AsyncClient, parcel: Parcel, secret: bytes
+) -> None:
+    response = await _deliver(client, _event(carrier="FedEx", status="DELIVERED"), secret)
+
+    assert response.status_code == 409
+    assert response.json() == {"error": "carrier_mismatch"}
+    await _nothing_stored(parcel)
+    # the carrier's own name is matched without regard to case or spacing
+    same = await _deliver(client, _event(carrier=" ups "), secret)
+    assert same.status_code == 204

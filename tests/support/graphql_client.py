@@ -8,6 +8,7 @@ given) and returns the access token."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import graphql
@@ -19,6 +20,9 @@ from tests.support.paths import CONTRACT_DIR
 GRAPHQL_PATH = "/graphql"
 # The operations the apps send, beside this repository as in CI (../shared/contract).
 CONTRACT = CONTRACT_DIR / "operations.graphql"
+ACCOUNT_SECURITY_CONTRACT = CONTRACT_DIR / "account-security.graphql"
+# The contract files this schema implements.
+CONTRACTS = (CONTRACT, ACCOUNT_SECURITY_CONTRACT)
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
@@ -83,9 +87,9 @@ async def sign_in(
     raise AssertionError(f"verifyMfa failed: {verified['errors']}")
 
 
-def contract_operation(name: str) -> str:
-    """The operation ``name`` exactly as the contract writes it."""
-    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
+def contract_operation(name: str, contract: Path = CONTRACT) -> str:
+    """The operation ``name`` exactly as the contract file ``contract`` writes it."""
+    document = graphql.parse(contract.read_text(encoding="utf-8"))
     for definition in document.definitions:
         if (
             isinstance(definition, graphql.OperationDefinitionNode)

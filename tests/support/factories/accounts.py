@@ -4,6 +4,7 @@ test pays for argon2 only where it signs in over the API."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,10 +12,15 @@ import pyotp
 
 from auth.sessions import SessionScope, create_session
 from auth.totp import MFA_SECRET_PURPOSE, confirm_totp_enrollment, start_totp_enrollment
+from billing.notifications.account_messages import password_reset_link_key
+from billing.notifications.delivery import DeliveryRules, send_due_notifications
+from billing.notifications.senders import RecordingSender
+from billing.notifications.texts import OutgoingMessage
 from billing.phi_cipher import PhiCipher
 from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import Role
+from models.notifications import NotificationChannel
 from models.users import User
 from tests.support.factories.auth import PASSWORD, make_user
 
@@ -83,3 +89,22 @@ def audit_values(row: AuditEvent) -> list[Any]:
 def error_codes(body: dict[str, Any]) -> list[str]:
     """The ``extensions.code`` of each top-level error of a response."""
     return [error["extensions"]["code"] for error in body.get("errors", [])]
+
+
+async def deliver_account_emails(settings: Settings) -> list[tuple[str, OutgoingMessage]]:
+    """Send what the outbox holds, as ``billing send-reminders`` does, to a recorder; the
+    (recipient, message) pairs sent by email."""
+    email = RecordingSender()
+    rules = DeliveryRules(
+        public_base_url=settings.public_base_url,
+        reset_link_key=password_reset_link_key(settings.secret_key.reveal()),
+    )
+    await send_due_notifications({NotificationChannel.EMAIL: email}, api_cipher(settings), rules)
+    return email.sent
+
+
+def reset_token_in(message: OutgoingMessage) -> str:
+    """The token a reset email's link carries in its fragment."""
+    found = re.search(r"/app/reset-password#token=(pr_[\w-]+)", message.body)
+    assert found is not None, message.body
+    return found.group(1)

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 
+from auth.lockout import LOCK_AT, guard_key
 from auth.passwords import ARGON2_PARAMETERS
 from auth.sessions import IssuedSession, SessionScope, create_session
 from auth.totp import confirm_totp_enrollment, start_totp_enrollment
 from models.enums import Role
 from models.patients import Patient
-from models.users import User
+from models.users import SignInGuard, User
 
 NOW = datetime(2025, 3, 4, 10, 0, 0, tzinfo=UTC)
 SECRET_KEY = "test-secret-key-that-is-long-enough"
@@ -82,3 +83,20 @@ async def enable_mfa(user: User, *, at: datetime = NOW - timedelta(minutes=10)) 
 
 async def signed_in(user: User, now: datetime = NOW) -> IssuedSession:
     return await create_session(user.id, scope=SessionScope.FULL, now=now)
+
+
+async def guard_state(email: str, secret_key: str = SECRET_KEY) -> tuple[int, datetime | None]:
+    """The failures counted against a sign-in address and its lock, as stored."""
+    row = await SignInGuard.get_or_none(key_hash=guard_key(secret_key, email))
+    return (0, None) if row is None else (row.failures, row.locked_until)
+
+
+async def lock_address(
+    email: str, secret_key: str = SECRET_KEY, *, until: datetime, failures: int = LOCK_AT
+) -> None:
+    """Lock a sign-in address as ``failures`` failures in a row would have."""
+    key = guard_key(secret_key, email)
+    await SignInGuard.bulk_create([SignInGuard(key_hash=key)], ignore_conflicts=True)
+    await SignInGuard.filter(key_hash=key).update(
+        failures=failures, locked_until=until, last_attempt_at=until - timedelta(minutes=30)
+    )
