@@ -13,4 +13,5 @@ MODEL_MODULES: list[str] = [
     "models.audit",
     "models.statements",
     "models.notifications",
+    "models.exports",
 ]
