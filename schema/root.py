@@ -31,6 +31,7 @@ from schema.locations.mutations import LocationMutation
 from schema.locations.queries import LocationQuery
 from schema.notifications.mutations import NotificationMutation
 from schema.patients.mutations import PatientMutation
+from schema.patients.queries import PatientQuery
 from schema.payments.mutations import PaymentMutation
 from schema.payments.queries import PaymentQuery
 from schema.plans.mutations import PlanMutation
@@ -60,6 +61,7 @@ def _query_type() -> type:
     @strawberry.type(name="Query", description="What can be read.")
     class Query(
         AccountQuery,
+        PatientQuery,
         InvoiceQuery,
         PaymentQuery,
         PlanQuery,

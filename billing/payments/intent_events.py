@@ -45,7 +45,10 @@ async def apply_payment_intent_succeeded(
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} already succeeded")
     mismatch = _mismatch(event.object, payment)
     if mismatch is not None:
-        await Payment.filter(id=payment.id).update(review_reason=mismatch)
+        received, currency = _received(event.object)
+        await Payment.filter(id=payment.id).update(
+            review_reason=mismatch, received_minor=received, received_currency=currency
+        )
         await _audit(context, event, FLAGGED_ACTION, payment, AuditOutcome.FAILURE)
         return EventEffect(StripeEventOutcome.FLAGGED, f"payment {payment.id}: {mismatch}")
     invoice_ids = await post_payment(payment)
@@ -145,6 +148,17 @@ def _mismatch(intent: dict[str, Any], payment: Payment) -> str | None:
             f"{to_decimal(expected, payment.currency)} {payment.currency}"
         )
     return None
+
+
+def _received(intent: dict[str, Any]) -> tuple[int | None, str | None]:
+    """What Stripe says it received, as far as it says so plausibly."""
+    amount = intent.get("amount_received")
+    currency = intent.get("currency")
+    minor = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+    if minor is not None and minor < 0:
+        minor = None
+    code = currency.upper() if isinstance(currency, str) and len(currency) == 3 else None
+    return minor, code if code and code.isalpha() else None
 
 
 def _failure_message(intent: dict[str, Any]) -> str:

@@ -10,7 +10,14 @@ import strawberry
 from strawberry import Info, relay
 
 from auth.scopes import Scope
-from billing.payments.reads import PaymentAllocationRecord, PaymentMethodRecord, PaymentRecord
+from billing.payments.reads import (
+    PaymentAllocationRecord,
+    PaymentListing,
+    PaymentMethodRecord,
+    PaymentRecord,
+    count_payments,
+)
+from models.enums import PaymentChannel as PaymentChannel
 from models.enums import PaymentStatus as PaymentStatus
 from models.enums import RefundStatus as RefundStatus
 from models.payments import Payment as PaymentRow
@@ -27,11 +34,13 @@ from schema.invoices.access import visible_nodes
 from schema.invoices.loaders import loaders_for
 
 if TYPE_CHECKING:
-    # Invoices show their payments, so the invoice type is imported lazily here.
+    # Invoices and patients show their payments, so their types are imported lazily here.
     from schema.invoices.types import Invoice
+    from schema.patients.types import Patient
 
 strawberry.enum(PaymentStatus, description="Where a payment stands.")
 strawberry.enum(RefundStatus, description="Where a refund stands.")
+strawberry.enum(PaymentChannel, description="How a payment was made.")
 
 
 @strawberry.type(description="The part of a payment meant for one invoice.")
@@ -73,6 +82,9 @@ class Payment(relay.Node):
         description="Why the payment failed, in words fit for the payer; null unless FAILED."
     )
     created_at: datetime.datetime = strawberry.field(description="When the payment began.")
+    channel: PaymentChannel = strawberry.field(
+        description="Card, credit balance, check, cash or bank transfer."
+    )
     credit_applied: Money = strawberry.field(
         description="The part of the amount paid from the patient's credit balance."
     )
@@ -96,6 +108,14 @@ class Payment(relay.Node):
         ),
     )
     patient_id: strawberry.Private[int]
+
+    @fields.field(description="The patient who paid.")
+    async def patient(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[Patient, strawberry.lazy("schema.patients.types")]:
+        from schema.patients.types import Patient  # at call time: the modules import each other
+
+        return await Patient.load(info, self.patient_id)
 
     @fields.field(description="How the payment is spread over invoices.")
     async def allocations(self, info: Info[GraphQLContext, None]) -> list[PaymentAllocation]:
@@ -130,6 +150,7 @@ class Payment(relay.Node):
             amount=Money.from_minor(row.amount_minor, row.currency),
             failure_message=row.failure_message,
             created_at=row.created_at,
+            channel=PaymentChannel(row.channel),
             credit_applied=Money.from_minor(row.credit_applied_minor, row.currency),
             refunded=Money.from_minor(row.refunded_minor, row.currency),
             disputed=row.disputed,
@@ -137,6 +158,16 @@ class Payment(relay.Node):
             client_secret=client_secret,
             patient_id=row.patient_id,
         )
+
+
+@strawberry.type(name="PaymentConnection", description="A page of payments.")
+class PaymentConnection(relay.Connection[Payment]):
+    # Counted only when totalCount is asked for.
+    listing: strawberry.Private[PaymentListing]
+
+    @fields.field(description="How many payments match the filter, on every page.")
+    async def total_count(self) -> int:
+        return await count_payments(self.listing)
 
 
 @strawberry.type(description="Money returned to the payer from a payment.")

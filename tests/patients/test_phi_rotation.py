@@ -25,7 +25,7 @@ async def _patient_under_old_key() -> Patient:
         "Parks",
         date(1950, 2, 4),
         "rosa@example.org",
-        "+1 555 0100",
+        "+1 312 555 0100",
         location.id,
     )
 
