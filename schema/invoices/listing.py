@@ -59,6 +59,16 @@ _DATE_FIELDS = frozenset({InvoiceSortField.ISSUED_AT, InvoiceSortField.DUE_AT})
 _INT_FIELDS = frozenset({InvoiceSortField.TOTAL, InvoiceSortField.BALANCE})
 
 
+def check_page_arguments(
+    first: int | None, after: str | None, order_by: InvoiceOrder | None
+) -> None:
+    """``BAD_USER_INPUT`` for a bad ``first`` or a cursor that is not one of ours for this
+    order, before anything else is looked at."""
+    page_size(first)
+    if after is not None:
+        _position(after, _sort(order_by))
+
+
 async def invoice_connection(
     info: Info[GraphQLContext, Any],
     listing: InvoiceListing,

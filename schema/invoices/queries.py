@@ -24,7 +24,7 @@ from schema.common.ids import row_id
 from schema.common.pagination import AfterArgument, FirstArgument
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
-from schema.invoices.listing import InvoiceOrder, invoice_connection
+from schema.invoices.listing import InvoiceOrder, check_page_arguments, invoice_connection
 from schema.invoices.types import InvoiceConnection, InvoiceStatus
 
 # Longer than any claim waits on an insurer; more is a typo.
@@ -132,6 +132,7 @@ class InvoiceQuery:
         filter: InvoiceFilter | None = None,
         order_by: InvoiceOrder | None = None,
     ) -> InvoiceConnection:
+        check_page_arguments(first, after, order_by)
         patient_id = info.context.viewer.patient_id
         if patient_id is None:
             raise ExpectedError(RequestErrorCode.FORBIDDEN, "Only patients have invoices.")
