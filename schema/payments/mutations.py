@@ -257,10 +257,6 @@ class PaymentMutation:
         )
         return RefundPaymentPayload(refund=Refund.from_model(refund))
 
-
-def _own_patient_id(context: GraphQLContext) -> int:
-    return context.own_patient_id("Only a patient can pay or save cards.")
-
     @fields.mutation(
         description=(
             "Decide what happens to a payment Stripe reported with another amount or "
@@ -283,3 +279,7 @@ def _own_patient_id(context: GraphQLContext) -> int:
             now=datetime.datetime.now(datetime.UTC),
         )
         return ResolvePaymentReviewPayload(payment=Payment.from_model(payment))
+
+
+def _own_patient_id(context: GraphQLContext) -> int:
+    return context.own_patient_id("Only a patient can pay or save cards.")
