@@ -25,6 +25,7 @@ from schema.accounts.queries import AccountQuery
 from schema.audit.queries import AuditQuery
 from schema.common.access_log import AccessLog
 from schema.common.masking import MaskUnexpectedErrors, is_unexpected_error
+from schema.exports.mutations import ExportMutation
 from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.queries import InvoiceQuery
 from schema.locations.mutations import LocationMutation
@@ -86,6 +87,7 @@ class Mutation(
     NotificationMutation,
     ShipmentMutation,
     StatementMutation,
+    ExportMutation,
 ):
     pass
 
