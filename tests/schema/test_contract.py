@@ -1,17 +1,26 @@
-"""The exported schema accepts every operation of the shared contract, as written."""
+"""The exported schema accepts every operation of the shared contract files this
+repository serves, as written."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import graphql
+import pytest
 
 from config.settings import Settings
 from schema import build_schema
 from schema.root import MAX_TOKENS, limit_rules
-from tests.support.graphql_client import CONTRACT
+from tests.support.graphql_client import BILLING_OFFICE_CONTRACT, CONTRACT
+
+CONTRACTS = [
+    pytest.param(CONTRACT, id="operations"),
+    pytest.param(BILLING_OFFICE_CONTRACT, id="billing-office"),
+]
 
 
-def _contract() -> graphql.DocumentNode:
-    return graphql.parse(CONTRACT.read_text(encoding="utf-8"))
+def _contract(path: Path) -> graphql.DocumentNode:
+    return graphql.parse(path.read_text(encoding="utf-8"))
 
 
 def _operation_names(document: graphql.DocumentNode) -> list[str]:
@@ -22,19 +31,22 @@ def _operation_names(document: graphql.DocumentNode) -> list[str]:
     ]
 
 
-def test_every_contract_operation_validates_against_the_exported_sdl(settings: Settings) -> None:
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_every_contract_operation_validates_against_the_exported_sdl(
+    settings: Settings, contract: Path
+) -> None:
     # given the SDL that `billing export-schema` writes
     exported = graphql.build_schema(build_schema(settings).as_str())
 
     # when the contract is validated against it
-    errors = graphql.validate(exported, _contract())
+    errors = graphql.validate(exported, _contract(contract))
 
     # then nothing is missing or mistyped
     assert [error.message for error in errors] == []
 
 
 def test_the_contract_is_a_list_of_named_operations(settings: Settings) -> None:
-    document = _contract()
+    document = _contract(CONTRACT)
     names = _operation_names(document)
 
     assert len(names) > 30
@@ -44,12 +56,35 @@ def test_the_contract_is_a_list_of_named_operations(settings: Settings) -> None:
         assert name in names
 
 
-def test_each_contract_operation_passes_the_request_limits(settings: Settings) -> None:
+def test_the_billing_office_contract_is_every_office_operation(settings: Settings) -> None:
+    document = _contract(BILLING_OFFICE_CONTRACT)
+    names = _operation_names(document)
+
+    assert len(names) == len(document.definitions), "every operation has a name"
+    assert sorted(names) == sorted(
+        [
+            "FindPatients",
+            "PatientRecord",
+            "UpdatePatient",
+            "StaffInvoices",
+            "StaffPayments",
+            "ResolvePaymentReview",
+            "CollectionsReport",
+            "RevenueByService",
+            "CreateExport",
+        ]
+    )
+
+
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_each_contract_operation_passes_the_request_limits(
+    settings: Settings, contract: Path
+) -> None:
     # The apps send one operation per request; the depth, alias and token limits apply.
     exported = graphql.build_schema(build_schema(settings).as_str())
     rules = [*graphql.specified_rules, *limit_rules()]
 
-    for definition in _contract().definitions:
+    for definition in _contract(contract).definitions:
         text = graphql.print_ast(definition)
         single = graphql.parse(text, max_tokens=MAX_TOKENS)
         assert graphql.validate(exported, single, rules) == [], text

@@ -8,6 +8,7 @@ given) and returns the access token."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import graphql
@@ -19,6 +20,8 @@ from tests.support.paths import CONTRACT_DIR
 GRAPHQL_PATH = "/graphql"
 # The operations the apps send, beside this repository as in CI (../shared/contract).
 CONTRACT = CONTRACT_DIR / "operations.graphql"
+# The billing office's operations: search, records, worklists, reports and exports.
+BILLING_OFFICE_CONTRACT = CONTRACT_DIR / "billing-office.graphql"
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
@@ -83,9 +86,9 @@ async def sign_in(
     raise AssertionError(f"verifyMfa failed: {verified['errors']}")
 
 
-def contract_operation(name: str) -> str:
-    """The operation ``name`` exactly as the contract writes it."""
-    document = graphql.parse(CONTRACT.read_text(encoding="utf-8"))
+def contract_operation(name: str, contract: Path = CONTRACT) -> str:
+    """The operation ``name`` exactly as the contract file ``contract`` writes it."""
+    document = graphql.parse(contract.read_text(encoding="utf-8"))
     for definition in document.definitions:
         if (
             isinstance(definition, graphql.OperationDefinitionNode)
