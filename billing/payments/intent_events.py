@@ -52,6 +52,9 @@ async def apply_payment_intent_succeeded(
         await _audit(context, event, FLAGGED_ACTION, payment, AuditOutcome.FAILURE)
         return EventEffect(StripeEventOutcome.FLAGGED, f"payment {payment.id}: {mismatch}")
     invoice_ids = await post_payment(payment)
+    if payment.review_reason is not None:
+        # Stripe's later word matches what was asked: nothing is left to review.
+        await Payment.filter(id=payment.id).update(review_reason=None)
     await _stamp(payment, event)
     await payment_posted(payment, invoice_ids)
     await _audit(context, event, SUCCEEDED_ACTION, payment)

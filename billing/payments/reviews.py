@@ -18,7 +18,7 @@ from billing.errors import DomainError, ErrorCode
 from billing.payments.listeners import payment_posted
 from billing.payments.refunds import open_refund
 from billing.payments.reservations import release_reservations
-from billing.payments.settlement import IN_FLIGHT, charged_minor, post_payment
+from billing.payments.settlement import IN_FLIGHT, SETTLED, charged_minor, post_payment
 from models.enums import (
     AllocationStatus,
     CreditEntryKind,
@@ -71,7 +71,11 @@ async def resolve_review(
     payment = await Payment.select_for_update().get_or_none(id=payment_id)
     if payment is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such payment.", "payment_id")
-    if payment.review_reason is None or payment.channel is not PaymentChannel.CARD:
+    if (
+        payment.review_reason is None
+        or payment.channel is not PaymentChannel.CARD
+        or payment.status in SETTLED
+    ):
         raise DomainError(ErrorCode.CONFLICT, "This payment needs no review.", "payment_id")
     received = charged_minor(payment) if payment.received_minor is None else payment.received_minor
     currency = payment.received_currency or payment.currency

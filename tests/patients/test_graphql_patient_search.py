@@ -74,7 +74,7 @@ def gid(patient: Patient) -> str:
         ({"phone": "+1 312 555 0101"}, ["jose"]),
         ({"phone": "+442079460958"}, ["obrien"]),
         ({"lastName": "obrien"}, ["obrien"]),
-        ({"lastName": "O’Brien", "firstName": "SIOBHAN"}, ["obrien"]),
+        ({"lastName": "O\u2019Brien", "firstName": "SIOBHAN"}, ["obrien"]),
     ],
 )
 async def test_search_matches_normalised_whole_values(
