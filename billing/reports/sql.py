@@ -9,7 +9,9 @@ from tortoise.connection import get_connection
 
 
 class SqlParameters:
-    """Collects the values of one statement; ``add`` returns the placeholder to write."""
+    """Collects the values of one statement; ``add`` returns the placeholder to write.
+    Add values in the order their placeholders appear in the text: SQLite's ``?`` are
+    bound by position."""
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
