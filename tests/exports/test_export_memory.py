@@ -42,9 +42,7 @@ async def _seed(patient_id: int, location_id: int) -> None:
         )
 
 
-async def test_a_100000_row_export_holds_one_batch_at_a_time(
-    db: None, settings: Settings
-) -> None:
+async def test_a_100000_row_export_holds_one_batch_at_a_time(db: None, settings: Settings) -> None:
     site = await create_location("Bulk", "America/Chicago", "")
     patient = await office_patient(settings, "Rosa", "Parks", date(1950, 2, 4))
     await _seed(patient.id, site.id)
