@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from billing.demo_office import seed_office_patients
+from billing.demo_office import OFFICE_PATIENTS, seed_office_patients
 from billing.invoices.rules import (
     NewInsurance,
     NewInvoiceLine,
@@ -79,10 +79,13 @@ class DemoLogins:
     logins: tuple[DemoLogin, ...] = ()
 
 
-async def seed_demo(cipher: PhiCipher, password_hasher: PasswordHasher) -> DemoLogins:
+async def seed_demo(
+    cipher: PhiCipher, password_hasher: PasswordHasher, *, office_patients: int = OFFICE_PATIENTS
+) -> DemoLogins:
     """Create the demo data in one transaction, unless a demo location already exists.
 
     ``password_hasher`` turns a password into the stored hash (argon2 from ``auth/``).
+    ``office_patients`` more patients fill the billing office's lists (0 for none).
     """
     if await _already_seeded():
         return DemoLogins(False, "Demo data already exists; nothing was created.")
@@ -137,7 +140,7 @@ async def seed_demo(cipher: PhiCipher, password_hasher: PasswordHasher) -> DemoL
         await _marcus_invoices(marcus, riverside.id, today, recorded_by=users[Role.BILLING_STAFF])
         await _ana_supply_order(ana, lakeside.id, today)
         await seed_office_patients(
-            cipher, [riverside, lakeside], today, users[Role.BILLING_STAFF].id
+            cipher, [riverside, lakeside], today, users[Role.BILLING_STAFF].id, office_patients
         )
     logins = tuple(DemoLogin(email, role, password) for email, role, password in _LOGINS)
     return DemoLogins(True, "Demo data created.", logins)

@@ -132,20 +132,26 @@ _SERVICES = (
 
 
 async def seed_office_patients(
-    cipher: PhiCipher, locations: Sequence[Location], today: date, recorded_by_id: int
+    cipher: PhiCipher,
+    locations: Sequence[Location],
+    today: date,
+    recorded_by_id: int,
+    count: int = OFFICE_PATIENTS,
 ) -> int:
-    """Create ``OFFICE_PATIENTS`` patients across ``locations`` with 1 to 3 invoices each
+    """Create ``count`` patients across ``locations`` with 1 to 3 invoices each
     (open, overdue, waiting on insurance, part paid by check), a few disputed, and one card
     payment Stripe reported with another amount, waiting for review. Call inside the demo's
     transaction. Returns how many patients were made."""
+    if count <= 0:
+        return 0
     rng = random.Random(20261203)  # noqa: S311 - demo data, not secrets
-    for index in range(OFFICE_PATIENTS):
+    for index in range(count):
         site = locations[index % len(locations)]
         patient = await _patient(cipher, rng, index, site, today)
         for number in range(rng.randint(1, 3)):
             await _invoice(rng, patient, site, today, number, recorded_by_id)
     await _flagged_card_payment(locations[0])
-    return OFFICE_PATIENTS
+    return count
 
 
 async def _patient(

@@ -21,7 +21,7 @@ from billing.patients.purposes import (
     PHONE,
 )
 from billing.patients.search_keys import patient_lookups
-from billing.phi_cipher import PhiCipher
+from billing.phi_cipher import PhiCipher, PhiDecryptionError
 from models.patients import Coverage, Patient
 from models.users import User
 
@@ -117,7 +117,8 @@ def refreshed_lookups(
 
 async def fill_missing_lookups(cipher: PhiCipher, *, batch_size: int = 500) -> int:
     """Give the blind indexes to patients stored without them (before migration 0005).
-    Returns how many patients got them; safe to run again."""
+    Returns how many patients got them; safe to run again. A patient whose details no
+    configured key decrypts is skipped (and stays out of search results)."""
     filled = 0
     last_id = 0
     while True:
@@ -129,7 +130,11 @@ async def fill_missing_lookups(cipher: PhiCipher, *, batch_size: int = 500) -> i
         if not batch:
             return filled
         for patient in batch:
-            lookups = refreshed_lookups(cipher, patient)
+            try:
+                lookups = refreshed_lookups(cipher, patient)
+            except PhiDecryptionError:
+                # Under a key no longer configured: left out of search until it is.
+                continue
             if lookups:
                 filled += await Patient.filter(id=patient.id, last_name_lookup__isnull=True).update(
                     **lookups
