@@ -41,7 +41,10 @@ async def _rows(rows: Sequence[Sequence[Cell]]) -> AsyncIterator[Sequence[Cell]]
 
 
 async def test_the_document_quotes_what_needs_quoting_and_reads_back() -> None:
-    rows = [["=cmd|' /C calc'!A0", 'He said "hi", twice'], ["line\nbreak", Decimal("1.00")]]
+    rows: list[list[Cell]] = [
+        ["=cmd|' /C calc'!A0", 'He said "hi", twice'],
+        ["line\nbreak", Decimal("1.00")],
+    ]
 
     text = "".join([chunk async for chunk in csv_chunks(["a", "b"], _rows(rows))])
 

@@ -234,10 +234,8 @@ async def test_apply_as_credit_frees_the_invoices_and_credits_what_arrived(
     assert await _balances(bills) == [("OPEN", 10000, 0), ("OPEN", 5000, 0)]
     assert await patient_credit_balance(ada.patient_id, "EUR") == 15000
     assert await patient_credit_balance(ada.patient_id, "USD") == 0
-    statuses = await PaymentAllocation.filter(payment_id=payment.id).values_list(
-        "status", flat=True
-    )
-    assert set(statuses) == {AllocationStatus.RELEASED}
+    allocations = await PaymentAllocation.filter(payment_id=payment.id)
+    assert {row.status for row in allocations} == {AllocationStatus.RELEASED}
 
 
 async def test_refund_sends_everything_back_through_stripe(
