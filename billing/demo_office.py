@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from billing.invoices.rules import (
     NewInsurance,
@@ -21,6 +21,7 @@ from billing.patients.rules import create_patient, encrypt_mailing_address
 from billing.phi_cipher import PhiCipher
 from models.enums import AllocationStatus, LedgerEntryKind, PaymentChannel, PaymentStatus
 from models.invoices import Invoice
+from models.ledger import LedgerEntry
 from models.locations import Location
 from models.patients import Patient
 from models.payments import Payment, PaymentAllocation
@@ -225,6 +226,20 @@ async def _invoice(
         await _check_payment(invoice, rng, recorded_by_id)
     if rng.random() < 0.03:
         await Invoice.filter(id=invoice.id).update(disputed=True)
+    await _backdate(invoice.id, issued, today)
+
+
+async def _backdate(invoice_id: int, issued: date, today: date) -> None:
+    """The ledger as if it had been kept over time: charges and expected insurance on the
+    day of issue, decisions and payments ten days later (never after today), so reports
+    by period and "pending with insurance for N days" have something to show."""
+    opened = datetime.combine(issued, time(15, 0), UTC)
+    later = datetime.combine(min(issued + timedelta(days=10), today), time(16, 0), UTC)
+    opening = (LedgerEntryKind.CHARGE, LedgerEntryKind.INSURANCE_EXPECTED)
+    await LedgerEntry.filter(invoice_id=invoice_id, kind__in=opening).update(created_at=opened)
+    await (
+        LedgerEntry.filter(invoice_id=invoice_id).exclude(kind__in=opening).update(created_at=later)
+    )
 
 
 async def _check_payment(invoice: Invoice, rng: random.Random, recorded_by_id: int) -> None:
