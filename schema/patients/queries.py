@@ -21,7 +21,12 @@ from billing.patients.search import (
 from models.enums import AuditOutcome
 from schema.common import fields
 from schema.common.errors import ExpectedError, RequestErrorCode
-from schema.common.keyset import decode_keyset_cursor, encode_keyset_cursor, page_size
+from schema.common.keyset import (
+    decode_keyset_cursor,
+    encode_keyset_cursor,
+    invalid_cursor_error,
+    page_size,
+)
 from schema.common.pagination import AfterArgument, FirstArgument
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
@@ -75,7 +80,7 @@ class PatientQuery:
     ) -> PatientConnection:
         context = info.context
         limit = page_size(first)
-        after_id = None if after is None else decode_keyset_cursor(after, _ORDER).id
+        after_id = None if after is None else _after_id(after)
         criteria = SearchCriteria(
             last_name=search.last_name,
             first_name=search.first_name,
@@ -120,3 +125,10 @@ class PatientQuery:
             ),
             condition=condition,
         )
+
+
+def _after_id(after: str) -> int:
+    cursor = decode_keyset_cursor(after, _ORDER)
+    if cursor.value != cursor.id:
+        raise invalid_cursor_error()
+    return cursor.id

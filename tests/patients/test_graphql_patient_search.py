@@ -248,3 +248,25 @@ async def test_signed_out_callers_must_sign_in(
     body = await gql(client, FIND_PATIENTS, {"search": {"lastName": "Smith"}})
 
     assert error_codes(body) == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "bm90LWEtY3Vyc29y",
+        # ["patients:ID:ASC", "x", 1]: our order, but not a cursor we made
+        "WyJwYXRpZW50czpJRDpBU0MiLCJ4IiwxXQ==",
+        # ["invoices:ISSUED_AT:DESC", 1, 1]: another list's cursor
+        "WyJpbnZvaWNlczpJU1NVRURfQVQ6REVTQyIsMSwxXQ==",
+    ],
+)
+async def test_a_forged_cursor_is_bad_input(
+    client: httpx.AsyncClient, people: dict[str, Patient], after: str
+) -> None:
+    clerk = await staff_caller(Role.BILLING_STAFF)
+
+    body = await gql(
+        client, FIND_PATIENTS, {"search": {"lastName": "Smith"}, "after": after}, clerk.token
+    )
+
+    assert error_codes(body) == ["BAD_USER_INPUT"]
