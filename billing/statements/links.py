@@ -175,6 +175,7 @@ async def load_statement(
         location_name=location.name,
         location_address=location.address,
         patient_name=f"{profile.first_name} {profile.last_name}",
+        account_number=patient.account_number,
         invoice_number=invoice.number,
         provider_name=invoice.provider_name,
         service_date=invoice.service_date,

@@ -63,6 +63,8 @@ class StatementDocument:
     paid: str
     balance: str
     generated_on: date
+    # The patient's account number (not PHI), to quote on the phone and on checks.
+    account_number: str = ""
 
 
 def render_statement_pdf(document: StatementDocument) -> bytes:
@@ -113,6 +115,7 @@ def _facts(pdf: FPDF, document: StatementDocument) -> None:
     pdf.ln(3)
     rows = (
         ("Patient", document.patient_name),
+        ("Account number", document.account_number),
         ("Invoice number", document.invoice_number),
         ("Provider", document.provider_name),
         ("Date of service", document.service_date.isoformat()),
@@ -195,6 +198,6 @@ def _how_to_pay(pdf: FPDF, document: StatementDocument) -> None:
     _write(
         pdf,
         f"By mail: send a check payable to {document.location_name} to "
-        f"{address or document.location_name}. Write invoice number "
-        f"{document.invoice_number} on the check.",
+        f"{address or document.location_name}. Write account number "
+        f"{document.account_number} and invoice number {document.invoice_number} on the check.",
     )
