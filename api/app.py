@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from api.database import close_database, open_database
+from api.exports import export_download
 from api.graphql_view import BillingGraphQL
 from api.health import healthz, readyz
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -38,6 +39,7 @@ def build_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/statements/{token}", statement_download(settings), methods=["GET"]),
+        Route("/exports/{token}", export_download(settings), methods=["GET"]),
         Route("/webhooks/shipping", shipping_webhook(settings), methods=["POST"]),
         Route("/webhooks/stripe", stripe_webhook(settings), methods=["POST"]),
     ]

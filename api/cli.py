@@ -334,8 +334,14 @@ def _reachable_host(host: str) -> str:
 
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     from billing.audit.chain import HeadInitialization, audit_chain_key, initialize_audit_chain
+    from billing.patients.phi_rotation import fill_missing_lookups
+    from billing.phi_cipher import PhiCipher
 
     asyncio.run(migrate_database(settings))
+    # Patients stored before their blind indexes existed get them (a migration cannot: it
+    # has no PHI key).
+    cipher = PhiCipher.from_setting(settings.phi_encryption_key.reveal())
+    filled = _run_with_database(settings, lambda: fill_missing_lookups(cipher))
     print("billing: migrations applied")
     key = audit_chain_key(settings.secret_key.reveal())
     outcome = _run_with_database(settings, lambda: initialize_audit_chain(key))
@@ -348,6 +354,8 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if outcome is not HeadInitialization.PRESENT:
         print(f"billing: access log head {outcome.value}")
+    if filled:
+        print(f"billing: search indexes given to {filled} patients")
     return 0
 
 

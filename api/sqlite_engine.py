@@ -4,8 +4,9 @@ SQLite's default ``BEGIN`` is deferred: two processes can both read, then both t
 write, and one fails at once with "database is locked" (waiting cannot help: each holds
 what the other needs). ``BEGIN IMMEDIATE`` takes the write lock first, so a second process
 waits (``busy_timeout``) and then sees the first one's committed rows. Within one process
-Tortoise already runs one transaction at a time. Named in the Tortoise config as the
-``engine`` of SQLite connections (``api.database``).
+Tortoise already runs one transaction at a time. Each connection also gets the
+``local_period`` function the reports use (``billing.reports.local_time``). Named in the
+Tortoise config as the ``engine`` of SQLite connections (``api.database``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from tortoise.backends.sqlite.client import (
 )
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
+
+from billing.reports.local_time import SQLITE_LOCAL_PERIOD, local_period
 
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
@@ -54,6 +57,15 @@ class ImmediateTransactionContext(SqliteTransactionContext):
 
 
 class ImmediateSqliteClient(SqliteClient):
+    async def _post_connect(self) -> None:
+        await super()._post_connect()
+        # Reports group by local dates; SQLite has no time zones of its own.
+        connection = self._connection
+        if connection is not None:
+            await connection.create_function(
+                SQLITE_LOCAL_PERIOD, 3, local_period, deterministic=True
+            )
+
     def _in_transaction(self) -> TransactionContext:
         return ImmediateTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 

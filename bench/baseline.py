@@ -8,6 +8,8 @@ with the same SQL, and none of GraphQL.
 - ``POST /login`` ``{"email", "password"}``: Login, through ``auth.login.login`` (argon2 in
   the same bounded thread pool) and the same access-log record.
 - ``POST /webhooks/stripe``: a signed event stored in the inbox with the same statements.
+- ``POST /patient-search`` and ``POST /staff-invoices``: the billing office's scenarios
+  (``bench.office_baseline``).
 
 Serve it with ``python -m bench.baseline --port P`` and the app's production environment.
 """
@@ -40,6 +42,7 @@ from auth.login import login
 from auth.sessions import LAST_SEEN_RESOLUTION
 from auth.tokens import token_hash
 from bench.baseline_json import invoice_detail_json, invoice_page_json
+from bench.office_baseline import office_routes
 from billing.audit.buffer import AuditActor, AuditBuffer
 from billing.audit.chain import audit_chain_key
 from billing.errors import DomainError
@@ -51,6 +54,7 @@ from billing.invoices.reads import (
     visible_lines_by_id,
 )
 from billing.payments.reads import payments_by_invoice
+from billing.phi_cipher import PhiCipher
 from billing.shipments.reads import events_by_shipment, items_by_shipment, shipments_by_invoice
 from config.settings import Settings, load_settings
 from models.enums import AuditOutcome, StripeEventOutcome
@@ -219,7 +223,13 @@ def build_baseline_app(settings: Settings) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return _json({"status": "ok"})
 
+    cipher = PhiCipher.from_setting(settings.phi_encryption_key.reveal())
+
+    async def staff_caller(request: Request) -> _Caller | None:
+        return await _caller(request, settings.session_idle_minutes)
+
     routes = [
+        *office_routes(cipher, staff_caller, audit_for),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/my-invoices", my_invoices, methods=["POST"]),
         Route("/invoice-detail", invoice_detail, methods=["POST"]),

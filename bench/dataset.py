@@ -23,6 +23,7 @@ from typing import Any
 
 from billing.ledger.postings import Posting, plan_postings
 from billing.patients import rules as phi
+from billing.patients.search_keys import patient_lookups
 from billing.phi_cipher import PhiCipher
 from models.enums import (
     AllocationStatus,
@@ -31,6 +32,7 @@ from models.enums import (
     PaymentStatus,
     ShipmentStatus,
 )
+from models.patients import luhn_check_digit
 
 Row = tuple[Any, ...]
 
@@ -47,6 +49,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "phone_ct",
         "insurance_member_id_ct",
         "email_lookup",
+        "account_number",
+        "first_name_lookup",
+        "last_name_lookup",
+        "date_of_birth_lookup",
+        "phone_lookup",
         "timezone",
         "sms_consent",
         "stripe_customer_id",
@@ -122,6 +129,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "offline_reference",
         "disputed",
         "recorded_by_id",
+        "review_note",
         "created_at",
         "updated_at",
     ),
@@ -265,6 +273,13 @@ class _Line:
     amount: int
 
 
+def bench_account_number(patient_id: int) -> str:
+    """A unique account number per patient (a bijection of the id on eight digits, as the
+    app's are random: nothing of the patient's in it), with its Luhn check digit."""
+    digits = f"{(patient_id * 7919 + 1234567) % 10**8:08d}"
+    return f"{digits[:4]}-{digits[4:]}-{luhn_check_digit(digits)}"
+
+
 def invoices_per_patient(shape: DatasetShape) -> list[int]:
     """How many invoices each patient has: 20 on average at full size, varied (a pair of
     patients trades up to eight), never fewer than two, summing to ``shape.invoices``."""
@@ -343,6 +358,24 @@ class DatasetBuilder:
         birth = date(1940, 1, 1) + timedelta(days=rng.randrange(80 * 365))
         encrypt = self._cipher.encrypt
         created = self._when(self.shape.today - timedelta(days=1200 + rng.randrange(300)))
+        # A made-up number in E.164; fictional 555 numbers, one per patient.
+        phone = f"+1555{patient_id // 10000:03d}{patient_id % 10000:04d}"
+        found_by = patient_lookups(
+            self._cipher,
+            first_name=first,
+            last_name=last,
+            date_of_birth=birth,
+            email=email,
+            phone_e164=phone,
+        )
+        lookups = (
+            found_by.email_lookup,
+            bench_account_number(patient_id),
+            found_by.first_name_lookup,
+            found_by.last_name_lookup,
+            found_by.date_of_birth_lookup,
+            found_by.phone_lookup,
+        )
         batch.add(
             "patient",
             (
@@ -352,9 +385,9 @@ class DatasetBuilder:
                 encrypt(last, phi.LAST_NAME),
                 encrypt(birth.isoformat(), phi.DATE_OF_BIRTH),
                 encrypt(email, phi.EMAIL),
-                encrypt(f"+1 555 {patient_id // 10000:03d} {patient_id % 10000:04d}", phi.PHONE),
+                encrypt(phone, phi.PHONE),
                 encrypt(f"MBR-{patient_id:08d}", phi.INSURANCE_MEMBER_ID) if insured else None,
-                self._cipher.lookup_hash(email, phi.EMAIL),
+                *lookups,
                 _LOCATIONS[home][1],
                 rng.random() < 0.4,
                 None,
@@ -548,6 +581,7 @@ class DatasetBuilder:
                 None if by_card else f"Check {1000 + ids.payment % 9000}",
                 False,
                 None if by_card else self.staff_user_id,
+                "",
                 when,
                 when,
             ),

@@ -9,12 +9,23 @@ from graphql import OperationDefinitionNode, parse, print_ast
 
 # Beside this repository, as in CI: ../shared/contract/operations.graphql.
 CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract" / "operations.graphql"
+OFFICE_CONTRACT = CONTRACT.with_name("billing-office.graphql")
+
+
+@functools.cache
+def office_operation(name: str) -> str:
+    """An operation of the billing office's contract, alone."""
+    return _operation(OFFICE_CONTRACT, name)
 
 
 @functools.cache
 def contract_operation(name: str) -> str:
     """The text of the operation ``name`` alone (an app sends one operation, not the file)."""
-    document = parse(CONTRACT.read_text())
+    return _operation(CONTRACT, name)
+
+
+def _operation(contract: Path, name: str) -> str:
+    document = parse(contract.read_text())
     for definition in document.definitions:
         if (
             isinstance(definition, OperationDefinitionNode)

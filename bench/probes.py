@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from api.app import build_app
 from bench.baseline import build_baseline_app
+from bench.office import Desk, patient_search_requests, staff_invoices_requests
 from bench.query_counts import Answer, InProcessClient
 from bench.workload import (
     Cast,
@@ -36,7 +37,12 @@ class ProbeResults:
 
 
 async def probe(
-    settings: Settings, paying: Settings, cast: Cast, password: str, intents: list[str]
+    settings: Settings,
+    paying: Settings,
+    cast: Cast,
+    password: str,
+    intents: list[str],
+    desk: Desk | None = None,
 ) -> ProbeResults:
     """Send one request of each scenario to the API and to the baseline, in this process,
     after one request to warm each path (first-time work is not a request's cost).
@@ -46,6 +52,8 @@ async def probe(
     results = ProbeResults()
     try:
         await _reads(api, baseline, cast, results)
+        if desk is not None:
+            await _office(api, baseline, desk, results)
         await _writes(api, baseline, cast, password, intents, settings, results)
     finally:
         await api.aclose()
@@ -96,6 +104,26 @@ async def _reads(
             f"InvoiceDetail of an invoice {label}: {counted[0]} statements "
             f"(baseline {counted[1]}); a typical one: {typical[0]}"
         )
+
+
+async def _office(
+    api: InProcessClient, baseline: InProcessClient, desk: Desk, results: ProbeResults
+) -> None:
+    """The billing office's scenarios: statements per request and the same JSON."""
+    searches = patient_search_requests(desk, baseline=False)
+    plain_searches = patient_search_requests(desk, baseline=True)
+    await api.send(searches[0])
+    await baseline.send(plain_searches[0])
+    results.statements["patient_search"] = await _compare(
+        api, baseline, searches[1], plain_searches[1], "FindPatients", results
+    )
+    lists = staff_invoices_requests(desk, baseline=False, copies=2)
+    plain_lists = staff_invoices_requests(desk, baseline=True, copies=2)
+    await api.send(lists[0])
+    await baseline.send(plain_lists[0])
+    results.statements["staff_invoices"] = await _compare(
+        api, baseline, lists[1], plain_lists[1], "StaffInvoices", results
+    )
 
 
 async def _writes(

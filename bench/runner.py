@@ -21,6 +21,7 @@ from bench.environment import (
     simulator_payment_environment,
 )
 from bench.load import LoadResult, LoadRun, LoadSettings, run_load
+from bench.office import Desk, office_desk, patient_search_requests, staff_invoices_requests
 from bench.probes import PAGE_SIZES, ProbeResults, probe
 from bench.processes import ServerProcess, free_port, python_module
 from bench.report import BackendReport, Row, Side, Target
@@ -47,6 +48,8 @@ DETAIL_OK = '"node":{"id"'
 LOGIN_OK = '"accessToken"'
 WEBHOOK_OK = '"received":true'
 PAY_OK = '"payInvoices":{"payment":{'
+SEARCH_OK = '"patients":{"totalCount"'
+STAFF_INVOICES_OK = '"invoices":{"totalCount"'
 # Requests prepared per second of load for scenarios whose requests are used once.
 _ONE_OFF_RATE = 3000
 
@@ -96,6 +99,7 @@ class _Prepared:
     intents: list[str]
     probes: ProbeResults
     seed_notes: list[str]
+    desk: Desk
 
 
 def run_backend(
@@ -117,6 +121,8 @@ class BackendRun:
         self.folder = options.var_dir / backend
         self.report = BackendReport(backend)
         self.run_tag = f"{backend}{int(time.time())}"
+        # The staff invoice list under load at full size, to compare with the small set's.
+        self.large_staff: LoadResult | None = None
 
     def run(self) -> BackendReport:
         options = self.options
@@ -233,6 +239,7 @@ class BackendRun:
                 checked = await check_seeded_sample(self.cipher, sample)
                 notes.append(f"{checked} sampled invoices: summary columns agree with the ledger")
             cast = await cast_patients(cast_size)
+            desk = await office_desk(self.cipher, cast_size)
             intents = [
                 str(intent)
                 for intent in await Payment.filter(stripe_payment_intent_id__isnull=False)
@@ -244,8 +251,8 @@ class BackendRun:
                 paying = load_settings(
                     self._payment_environment(stack.database, stack.app.port, stack.simulator.port)
                 )
-                probes = await probe(settings, paying, cast, BENCH_PASSWORD, intents)
-            return _Prepared(cast, intents, probes, notes)
+                probes = await probe(settings, paying, cast, BENCH_PASSWORD, intents, desk)
+            return _Prepared(cast, intents, probes, notes, desk)
         finally:
             await close_database()
 
@@ -266,11 +273,77 @@ class BackendRun:
             baseline_url, "detail-base", invoice_detail_requests(cast, baseline=True), DETAIL_OK
         )
         self._row("InvoiceDetail", detail, detail_base, counts.get("invoice_detail"))
+        self._office(prepared, app_url, baseline_url)
         self._pay(prepared, stack)
         self._webhooks(prepared, app_url, baseline_url)
         self._storm(prepared, app_url, baseline_url, mine, mine_base)
         self._judge_large(prepared.probes, mine, mine_base)
         return mine
+
+    def _office(self, prepared: _Prepared, app_url: str, baseline_url: str) -> None:
+        """Patient search (last name and date of birth) and the staff invoice list (first
+        page, one filter), beside the baseline; search's p99 also at one connection."""
+        desk, counts = prepared.desk, prepared.probes.statements
+        search = self._measure(
+            app_url, "search-api", patient_search_requests(desk, baseline=False), SEARCH_OK
+        )
+        search_base = self._measure(
+            baseline_url, "search-base", patient_search_requests(desk, baseline=True), SEARCH_OK
+        )
+        self._row(
+            "patient search, last name + birth date",
+            search,
+            search_base,
+            counts.get("patient_search"),
+        )
+        alone = LoadSettings(self.options.duration, 1)
+        search_one = run_load(
+            app_url,
+            self._file("search-api", patient_search_requests(desk, baseline=False)),
+            SEARCH_OK,
+            alone,
+        )
+        self.report.rows.append(Row("patient search at 1 connection", Side(search_one)))
+        staff = self._measure(
+            app_url, "staff-api", staff_invoices_requests(desk, baseline=False), STAFF_INVOICES_OK
+        )
+        staff_base = self._measure(
+            baseline_url,
+            "staff-base",
+            staff_invoices_requests(desk, baseline=True),
+            STAFF_INVOICES_OK,
+        )
+        self._row(
+            "staff invoices, first page (20), status OPEN",
+            staff,
+            staff_base,
+            counts.get("staff_invoices"),
+        )
+        self.large_staff = staff
+        for label, mine, base in (
+            ("patient search", search, search_base),
+            ("staff invoice list", staff, staff_base),
+        ):
+            ratio = (
+                mine.requests_per_second / base.requests_per_second
+                if base.requests_per_second
+                else 0.0
+            )
+            self.report.targets.append(
+                Target(
+                    f"{label} >= 0.5x the baseline's req/s",
+                    f"{mine.requests_per_second:,.0f} vs {base.requests_per_second:,.0f} "
+                    f"({ratio:.2f}x)",
+                    ratio >= 0.5,
+                )
+            )
+        self.report.targets.append(
+            Target(
+                "patient search p99 < 50 ms at one connection",
+                f"{search_one.p99_ms:.1f} ms",
+                search_one.p99_ms < 50,
+            )
+        )
 
     def _pay(self, prepared: _Prepared, stack: _Stack) -> None:
         codes = prepared.probes.pay_error_codes
@@ -402,8 +475,28 @@ class BackendRun:
             prepared = asyncio.run(self._prepare(stack, size, probe_all=False))
             requests = my_invoices_requests(prepared.cast, baseline=False)
             small = self._measure(stack.app.url, "my-small", requests, MY_INVOICES_OK)
+            staff_small = self._measure(
+                stack.app.url,
+                "staff-small",
+                staff_invoices_requests(prepared.desk, baseline=False),
+                STAFF_INVOICES_OK,
+            )
         finally:
             stack.stop()
+        self.report.rows.append(
+            Row(f"staff invoices at {self.options.small_invoices:,} invoices", Side(staff_small))
+        )
+        large = self.large_staff
+        if large is not None and staff_small.p50_ms:
+            scale = large.p50_ms / staff_small.p50_ms
+            self.report.targets.append(
+                Target(
+                    f"staff invoices p50 at {self.options.invoices:,} <= 1.5x at "
+                    f"{self.options.small_invoices:,} invoices",
+                    f"p50 {large.p50_ms:.1f} vs {staff_small.p50_ms:.1f} ms ({scale:.2f}x)",
+                    scale <= 1.5,
+                )
+            )
         self.report.rows.append(
             Row(f"myInvoices at {self.options.small_invoices:,} invoices", Side(small))
         )

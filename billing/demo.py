@@ -1,5 +1,6 @@
 """Demo data: two locations, a catalog, three patients with a realistic mix of invoices,
-and one login per patient and per staff role. For local runs and reviews only."""
+one login per patient and per staff role, and a few hundred more patients for the billing
+office (``billing.demo_office``). For local runs and reviews only."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from billing.demo_office import OFFICE_PATIENTS, seed_office_patients
 from billing.invoices.rules import (
     NewInsurance,
     NewInvoiceLine,
@@ -77,10 +79,13 @@ class DemoLogins:
     logins: tuple[DemoLogin, ...] = ()
 
 
-async def seed_demo(cipher: PhiCipher, password_hasher: PasswordHasher) -> DemoLogins:
+async def seed_demo(
+    cipher: PhiCipher, password_hasher: PasswordHasher, *, office_patients: int = OFFICE_PATIENTS
+) -> DemoLogins:
     """Create the demo data in one transaction, unless a demo location already exists.
 
     ``password_hasher`` turns a password into the stored hash (argon2 from ``auth/``).
+    ``office_patients`` more patients fill the billing office's lists (0 for none).
     """
     if await _already_seeded():
         return DemoLogins(False, "Demo data already exists; nothing was created.")
@@ -134,6 +139,9 @@ async def seed_demo(cipher: PhiCipher, password_hasher: PasswordHasher) -> DemoL
         await _jane_invoices(jane, riverside.id, today)
         await _marcus_invoices(marcus, riverside.id, today, recorded_by=users[Role.BILLING_STAFF])
         await _ana_supply_order(ana, lakeside.id, today)
+        await seed_office_patients(
+            cipher, [riverside, lakeside], today, users[Role.BILLING_STAFF].id, office_patients
+        )
     logins = tuple(DemoLogin(email, role, password) for email, role, password in _LOGINS)
     return DemoLogins(True, "Demo data created.", logins)
 

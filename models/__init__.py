@@ -14,4 +14,5 @@ MODEL_MODULES: list[str] = [
     "models.statements",
     "models.notifications",
     "models.idempotency",
+    "models.exports",
 ]

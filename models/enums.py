@@ -61,6 +61,14 @@ class PaymentChannel(StrEnum):
     BANK_TRANSFER = "BANK_TRANSFER"
 
 
+class ReviewResolution(StrEnum):
+    """What staff decided about a payment Stripe reported with another amount or currency."""
+
+    APPLY = "APPLY"
+    APPLY_AS_CREDIT = "APPLY_AS_CREDIT"
+    REFUND = "REFUND"
+
+
 class AllocationStatus(StrEnum):
     RESERVED = "RESERVED"
     POSTED = "POSTED"

@@ -52,7 +52,13 @@ class Invoice(Model):
     class Meta:
         table = "invoice"
         unique_together = (("location", "number"),)
-        indexes = (("patient_id", "issued_at"), ("patient_id", "due_at"))
+        indexes = (
+            ("patient_id", "issued_at"),
+            ("patient_id", "due_at"),
+            ("issued_at", "id"),
+            ("location_id", "issued_at"),
+            ("status", "issued_at"),
+        )
 
 
 class InvoiceLine(Model):

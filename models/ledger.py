@@ -36,4 +36,4 @@ class LedgerEntry(Model):
 
     class Meta:
         table = "ledger_entry"
-        indexes = (("invoice_id", "kind"), ("payment_id",))
+        indexes = (("invoice_id", "kind"), ("payment_id",), ("created_at",))

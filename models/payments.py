@@ -11,6 +11,7 @@ from models.enums import (
     PaymentChannel,
     PaymentStatus,
     RefundStatus,
+    ReviewResolution,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,13 @@ class Payment(Model):
     # Why Stripe's word on this payment was not applied (amount or currency mismatch), for
     # staff; null when nothing needs a look.
     review_reason = fields.CharField(max_length=200, null=True)
+    # What Stripe reported receiving when it was flagged, and what staff decided about it.
+    received_minor = fields.BigIntField(null=True)
+    received_currency = fields.CharField(max_length=3, null=True)
+    review_resolution = fields.CharEnumField(ReviewResolution, max_length=20, null=True)
+    review_note = fields.CharField(max_length=500, default="")
+    reviewed_by_id = fields.BigIntField(null=True)
+    reviewed_at = fields.DatetimeField(null=True)
     # ``created`` (Unix seconds) of the newest Stripe event applied to this payment, so an
     # older event delivered late cannot undo a newer one.
     stripe_event_created = fields.BigIntField(null=True)
@@ -80,6 +88,7 @@ class Payment(Model):
     class Meta:
         table = "payment"
         unique_together = (("patient", "idempotency_key"),)
+        indexes = (("created_at", "id"), ("patient_id", "created_at"))
 
 
 class PaymentAllocation(Model):

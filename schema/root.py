@@ -27,12 +27,14 @@ from schema.common.access_log import AccessLog
 from schema.common.masking import HideSuggestions, MaskUnexpectedErrors, is_unexpected_error
 from schema.common.node import InterfaceIdsNameNothing
 from schema.common.scalars import DESCRIBED_SCALARS
+from schema.exports.mutations import ExportMutation
 from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.queries import InvoiceQuery
 from schema.locations.mutations import LocationMutation
 from schema.locations.queries import LocationQuery
 from schema.notifications.mutations import NotificationMutation
 from schema.patients.mutations import PatientMutation
+from schema.patients.queries import PatientQuery
 from schema.payments.mutations import PaymentMutation
 from schema.payments.queries import PaymentQuery
 from schema.plans.mutations import PlanMutation
@@ -63,6 +65,7 @@ def _query_type() -> type:
     @strawberry.type(name="Query", description="What can be read.")
     class Query(
         AccountQuery,
+        PatientQuery,
         InvoiceQuery,
         PaymentQuery,
         PlanQuery,
@@ -90,6 +93,7 @@ class Mutation(
     NotificationMutation,
     ShipmentMutation,
     StatementMutation,
+    ExportMutation,
 ):
     pass
 

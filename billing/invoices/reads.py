@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Sum
 
 from billing.ledger.figures import summarize
@@ -126,6 +126,15 @@ class InvoiceFilters:
     issued_to: date | None = None
     overdue: bool | None = None
     today: date | None = None
+    # Staff lists: several patients live in several time zones, so "today" is each zone's.
+    today_by_timezone: tuple[tuple[str, date], ...] | None = None
+    location_id: int | None = None
+    patient_id: int | None = None
+    disputed: bool | None = None
+    # Insurance still pending on an invoice expected from insurance on or before this instant.
+    insurance_pending_since: datetime | None = None
+    # The least balance, in minor units, per currency.
+    min_balance_minor: tuple[tuple[str, int], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +293,43 @@ def _filter_condition(listing: InvoiceListing) -> Q:
     if filters.issued_to is not None:
         condition &= Q(issued_at__lte=filters.issued_to)
     if filters.overdue is not None:
-        if filters.today is None:
-            raise ValueError("the overdue condition needs today's date")
-        overdue = overdue_condition(filters.today)
+        overdue = _overdue(filters)
         condition &= overdue if filters.overdue else ~overdue
+    if filters.location_id is not None:
+        condition &= Q(location_id=filters.location_id)
+    if filters.patient_id is not None:
+        condition &= Q(patient_id=filters.patient_id)
+    if filters.disputed is not None:
+        condition &= Q(disputed=filters.disputed)
+    if filters.insurance_pending_since is not None:
+        expected = LedgerEntry.filter(
+            kind=LedgerEntryKind.INSURANCE_EXPECTED, created_at__lte=filters.insurance_pending_since
+        ).values("invoice_id")
+        condition &= Q(insurance_pending_minor__gt=0, id__in=Subquery(expected))
+    if filters.min_balance_minor is not None:
+        least = Q(id__lt=0)  # no currency given: nothing matches
+        for currency, minor in filters.min_balance_minor:
+            least |= Q(currency=currency, balance_minor__gte=minor)
+        condition &= least
     return condition
+
+
+def _overdue(filters: InvoiceFilters) -> Q:
+    if filters.today_by_timezone is not None:
+        # The patient's own date decides, as ``is_overdue`` does for one invoice.
+        due = Q(id__lt=0)
+        for zone, today in filters.today_by_timezone:
+            due |= Q(patient__timezone=zone, due_at__lt=today)
+        return due & Q(balance_minor__gt=0) & ~Q(status=InvoiceStatus.VOID)
+    if filters.today is None:
+        raise ValueError("the overdue condition needs today's date")
+    return overdue_condition(filters.today)
+
+
+async def todays_by_timezone() -> tuple[tuple[str, date], ...]:
+    """Today's date in each time zone where a patient lives, in one query."""
+    zones = await Patient.all().distinct().values_list("timezone", flat=True)
+    return tuple((str(zone), datetime.now(ZoneInfo(str(zone))).date()) for zone in sorted(zones))
 
 
 def _after_condition(sort: InvoiceSort, after: InvoicePosition) -> Q:

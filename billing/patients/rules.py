@@ -1,28 +1,31 @@
-"""Patients: creation with encrypted PHI columns, and the decrypted profile."""
+"""Patients: creation with encrypted PHI columns and their blind indexes, and the
+decrypted profile."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
+import orjson
+
 from billing.errors import DomainError, ErrorCode
+from billing.patients.contact import MailingAddress, clean_email, e164_phone
+
+# Re-exported: the purposes are part of what patients' rules are about.
+from billing.patients.purposes import DATE_OF_BIRTH as DATE_OF_BIRTH
+from billing.patients.purposes import EMAIL as EMAIL
+from billing.patients.purposes import FIRST_NAME as FIRST_NAME
+from billing.patients.purposes import INSURANCE_MEMBER_ID as INSURANCE_MEMBER_ID
+from billing.patients.purposes import LAST_NAME as LAST_NAME
+from billing.patients.purposes import MAILING_ADDRESS as MAILING_ADDRESS
+from billing.patients.purposes import PHONE as PHONE
+from billing.patients.search_keys import patient_lookups
 from billing.phi_cipher import PhiCipher
 from models.locations import Location
 from models.patients import Patient
 
-# Purposes bind each ciphertext to its column (see ``billing.phi_cipher``).
-FIRST_NAME = "patient.first_name"
-LAST_NAME = "patient.last_name"
-DATE_OF_BIRTH = "patient.date_of_birth"
-EMAIL = "patient.email"
-PHONE = "patient.phone"
-INSURANCE_MEMBER_ID = "patient.insurance_member_id"
-
 _NAME_MAX = 100
 _EARLIEST_BIRTH = date(1900, 1, 1)
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
-_PHONE_CHARS = re.compile(r"\+?[0-9 ().-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,8 @@ class PatientProfile:
     insurance_member_id: str | None
     location_id: int | None
     timezone: str
+    account_number: str
+    mailing_address: MailingAddress | None
 
 
 async def create_patient(
@@ -52,16 +57,18 @@ async def create_patient(
     insurance_member_id: str | None = None,
     today: date | None = None,
 ) -> Patient:
-    """Create a patient, encrypting every PHI column and storing the email lookup hash.
+    """Create a patient, encrypting every PHI column and storing its blind indexes (see
+    ``billing.patients.search_keys``); the phone is kept in E.164. The patient gets a new
+    random account number.
 
     The patient's time zone is the location's. Raises ``DomainError`` (``INVALID_INPUT``
     with the field name, or ``NOT_FOUND`` for an unknown location).
     """
-    first = _clean_name(first_name, "first_name")
-    last = _clean_name(last_name, "last_name")
-    _check_birth_date(date_of_birth, today or date.today())
-    clean_email = _clean_email(email)
-    clean_phone = _clean_phone(phone)
+    first = clean_name(first_name, "first_name")
+    last = clean_name(last_name, "last_name")
+    check_birth_date(date_of_birth, today or date.today())
+    email_address = clean_email(email)
+    phone_number = e164_phone(phone)
     member_id = (insurance_member_id or "").strip() or None
     timezone = "America/New_York"
     if location_id is not None:
@@ -74,11 +81,18 @@ async def create_patient(
         first_name_ct=cipher.encrypt(first, FIRST_NAME),
         last_name_ct=cipher.encrypt(last, LAST_NAME),
         date_of_birth_ct=cipher.encrypt(date_of_birth.isoformat(), DATE_OF_BIRTH),
-        email_ct=_encrypt_optional(cipher, clean_email, EMAIL),
-        phone_ct=_encrypt_optional(cipher, clean_phone, PHONE),
-        insurance_member_id_ct=_encrypt_optional(cipher, member_id, INSURANCE_MEMBER_ID),
-        email_lookup=cipher.lookup_hash(clean_email, EMAIL) if clean_email else None,
+        email_ct=encrypt_optional(cipher, email_address, EMAIL),
+        phone_ct=encrypt_optional(cipher, phone_number, PHONE),
+        insurance_member_id_ct=encrypt_optional(cipher, member_id, INSURANCE_MEMBER_ID),
         timezone=timezone,
+        **patient_lookups(
+            cipher,
+            first_name=first,
+            last_name=last,
+            date_of_birth=date_of_birth,
+            email=email_address,
+            phone_e164=phone_number,
+        ).as_columns(),
     )
 
 
@@ -89,14 +103,30 @@ def read_patient_profile(cipher: PhiCipher, patient: Patient) -> PatientProfile:
         first_name=cipher.decrypt(patient.first_name_ct, FIRST_NAME),
         last_name=cipher.decrypt(patient.last_name_ct, LAST_NAME),
         date_of_birth=date.fromisoformat(cipher.decrypt(patient.date_of_birth_ct, DATE_OF_BIRTH)),
-        email=_decrypt_optional(cipher, patient.email_ct, EMAIL),
-        phone=_decrypt_optional(cipher, patient.phone_ct, PHONE),
-        insurance_member_id=_decrypt_optional(
+        email=decrypt_optional(cipher, patient.email_ct, EMAIL),
+        phone=decrypt_optional(cipher, patient.phone_ct, PHONE),
+        insurance_member_id=decrypt_optional(
             cipher, patient.insurance_member_id_ct, INSURANCE_MEMBER_ID
         ),
         location_id=patient.location_id,
         timezone=patient.timezone,
+        account_number=patient.account_number,
+        mailing_address=read_mailing_address(cipher, patient.mailing_address_ct),
     )
+
+
+def encrypt_mailing_address(cipher: PhiCipher, address: MailingAddress | None) -> str | None:
+    """The address as one encrypted JSON object, or ``None``."""
+    if address is None:
+        return None
+    fields = {name: getattr(address, name) for name in address.__slots__}
+    return cipher.encrypt(orjson.dumps(fields).decode(), MAILING_ADDRESS)
+
+
+def read_mailing_address(cipher: PhiCipher, token: str | None) -> MailingAddress | None:
+    if token is None:
+        return None
+    return MailingAddress(**orjson.loads(cipher.decrypt(token, MAILING_ADDRESS)))
 
 
 async def find_patients_by_email(cipher: PhiCipher, email: str) -> list[Patient]:
@@ -113,7 +143,8 @@ def display_name(profile: PatientProfile) -> str:
     return f"{profile.first_name} {initial}." if initial else profile.first_name
 
 
-def _clean_name(value: str, field: str) -> str:
+def clean_name(value: str, field: str) -> str:
+    """A name with its spacing tidied; ``INVALID_INPUT`` when empty or too long."""
     cleaned = " ".join(value.split())
     if not cleaned or len(cleaned) > _NAME_MAX:
         raise DomainError(
@@ -122,7 +153,7 @@ def _clean_name(value: str, field: str) -> str:
     return cleaned
 
 
-def _check_birth_date(value: date, today: date) -> None:
+def check_birth_date(value: date, today: date) -> None:
     if value > today:
         raise DomainError(
             ErrorCode.INVALID_INPUT, "date_of_birth cannot be in the future.", "date_of_birth"
@@ -133,28 +164,9 @@ def _check_birth_date(value: date, today: date) -> None:
         )
 
 
-def _clean_email(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    cleaned = value.strip()
-    if len(cleaned) > 254 or not _EMAIL.fullmatch(cleaned):
-        raise DomainError(ErrorCode.INVALID_INPUT, "email is not a valid address.", "email")
-    return cleaned
-
-
-def _clean_phone(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    cleaned = value.strip()
-    digits = sum(ch.isdigit() for ch in cleaned)
-    if not _PHONE_CHARS.fullmatch(cleaned) or not 7 <= digits <= 15:
-        raise DomainError(ErrorCode.INVALID_INPUT, "phone is not a valid number.", "phone")
-    return cleaned
-
-
-def _encrypt_optional(cipher: PhiCipher, value: str | None, purpose: str) -> str | None:
+def encrypt_optional(cipher: PhiCipher, value: str | None, purpose: str) -> str | None:
     return None if value is None else cipher.encrypt(value, purpose)
 
 
-def _decrypt_optional(cipher: PhiCipher, token: str | None, purpose: str) -> str | None:
+def decrypt_optional(cipher: PhiCipher, token: str | None, purpose: str) -> str | None:
     return None if token is None else cipher.decrypt(token, purpose)

@@ -48,10 +48,16 @@ async def apply_payment_intent_succeeded(
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} already succeeded")
     mismatch = _mismatch(event.object, payment)
     if mismatch is not None:
-        await Payment.filter(id=payment.id).update(review_reason=mismatch)
+        received, currency = _received(event.object)
+        await Payment.filter(id=payment.id).update(
+            review_reason=mismatch, received_minor=received, received_currency=currency
+        )
         await _audit(context, event, FLAGGED_ACTION, payment, AuditOutcome.FAILURE)
         return EventEffect(StripeEventOutcome.FLAGGED, f"payment {payment.id}: {mismatch}")
     invoice_ids = await post_payment(payment)
+    if payment.review_reason is not None:
+        # Stripe's later word matches what was asked: nothing is left to review.
+        await Payment.filter(id=payment.id).update(review_reason=None)
     await _stamp(payment, event)
     await payment_posted(payment, invoice_ids)
     await _audit(context, event, SUCCEEDED_ACTION, payment)
@@ -188,6 +194,17 @@ def _needs_card_holder(intent: dict[str, Any]) -> bool:
     if not isinstance(error, dict):
         return False
     return AUTHENTICATION_REQUIRED in (error.get("code"), error.get("decline_code"))
+
+
+def _received(intent: dict[str, Any]) -> tuple[int | None, str | None]:
+    """What Stripe says it received, as far as it says so plausibly."""
+    amount = intent.get("amount_received")
+    currency = intent.get("currency")
+    minor = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+    if minor is not None and minor < 0:
+        minor = None
+    code = currency.upper() if isinstance(currency, str) and len(currency) == 3 else None
+    return minor, code if code and code.isalpha() else None
 
 
 def _failure_message(intent: dict[str, Any]) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from billing.invoices.reads import Audience
-from models.enums import PaymentStatus, RefundStatus
+from models.enums import PaymentChannel, PaymentStatus, RefundStatus
 from models.payments import Payment, PaymentAllocation, PaymentMethod, Refund
 
 
@@ -32,6 +32,91 @@ class PaymentRecord:
     refunded_minor: int
     disputed: bool
     review_reason: str | None
+    channel: PaymentChannel
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilters:
+    """Conditions of a list of payments that must all hold; ``None``: no condition."""
+
+    statuses: tuple[PaymentStatus, ...] | None = None
+    channels: tuple[PaymentChannel, ...] | None = None
+    needs_review: bool | None = None
+    disputed: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    patient_id: int | None = None
+    location_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentListing:
+    audience: Audience
+    filters: PaymentFilters
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPosition:
+    """Where a page of payments ended: the last one's ``created_at`` and id."""
+
+    created_at: datetime
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPage:
+    records: list[PaymentRecord]
+    has_next_page: bool
+
+
+async def payment_page(
+    listing: PaymentListing, after: PaymentPosition | None, limit: int
+) -> PaymentPage:
+    """Up to ``limit`` payments of the listing after ``after``, newest first (ties by id),
+    in one query."""
+    condition = _payment_condition(listing)
+    if after is not None:
+        condition &= Q(created_at__lt=after.created_at) | Q(
+            created_at=after.created_at, id__lt=after.id
+        )
+    rows = (
+        await Payment.filter(condition)
+        .order_by("-created_at", "-id")
+        .limit(limit + 1)
+        .values(*_PAYMENT_COLUMNS)
+    )
+    records = [_payment_record(row) for row in rows[:limit]]
+    return PaymentPage(records=records, has_next_page=len(rows) > limit)
+
+
+async def count_payments(listing: PaymentListing) -> int:
+    return await Payment.filter(_payment_condition(listing)).count()
+
+
+def _payment_condition(listing: PaymentListing) -> Q:
+    filters = listing.filters
+    condition = listing.audience.restrict(Q())
+    if filters.statuses:
+        condition &= Q(status__in=list(filters.statuses))
+    if filters.channels:
+        condition &= Q(channel__in=list(filters.channels))
+    if filters.needs_review is not None:
+        condition &= Q(review_reason__isnull=not filters.needs_review)
+    if filters.disputed is not None:
+        condition &= Q(disputed=filters.disputed)
+    if filters.created_from is not None:
+        condition &= Q(created_at__gte=filters.created_from)
+    if filters.created_to is not None:
+        condition &= Q(created_at__lt=filters.created_to)
+    if filters.patient_id is not None:
+        condition &= Q(patient_id=filters.patient_id)
+    if filters.location_id is not None:
+        # A payment belongs to the locations of the invoices it pays.
+        at_location = PaymentAllocation.filter(invoice__location_id=filters.location_id).values(
+            "payment_id"
+        )
+        condition &= Q(id__in=Subquery(at_location))
+    return condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,4 +238,10 @@ def _refund_record(row: dict[str, Any]) -> RefundRecord:
 
 
 def _payment_record(row: dict[str, Any]) -> PaymentRecord:
-    return PaymentRecord(**{**row, "status": PaymentStatus(row["status"])})
+    return PaymentRecord(
+        **{
+            **row,
+            "status": PaymentStatus(row["status"]),
+            "channel": PaymentChannel(row["channel"]),
+        }
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from tortoise.transactions import in_transaction
@@ -24,9 +25,10 @@ from billing.payments.card import AllocationRequest, open_card_payment, request_
 from billing.payments.listeners import default_card_changed
 from billing.payments.offline import record_offline_payment as record_offline
 from billing.payments.refunds import open_refund, payment_currency, payment_patient, send_refund
+from billing.payments.reviews import resolve_review
 from billing.payments.saved_cards import CardSetup, mark_detached, remove_saved_card
 from billing.payments.saved_cards import start_saving_card as start_card_setup
-from models.enums import PaymentChannel, RefundStatus
+from models.enums import PaymentChannel, RefundStatus, ReviewResolution
 from models.payments import Payment, Refund
 
 PAY_INVOICES = AuditedAction("payment.started", "Payment")
@@ -34,6 +36,7 @@ RECORD_OFFLINE_PAYMENT = AuditedAction("payment.offline", "Payment")
 REFUND_PAYMENT = AuditedAction("refund.requested", "Refund")
 START_SAVING_CARD = AuditedAction("payment_method.setup_started", "PaymentMethod")
 REMOVE_PAYMENT_METHOD = AuditedAction("payment_method.removed", "PaymentMethod")
+RESOLVE_PAYMENT_REVIEW = AuditedAction("payment.review_resolved", "Payment")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,33 @@ async def _identify_refund(refund: Refund) -> tuple[int, int | None]:
 
 async def _load_refund(refund_id: int) -> Refund:
     return await Refund.get(id=refund_id)
+
+
+async def resolve_payment_review(
+    audit: AuditBuffer,
+    payment_id: int,
+    resolution: ReviewResolution,
+    note: str | None,
+    gateway: StripeGateway,
+    *,
+    now: datetime,
+) -> Payment:
+    """Staff decide what happens to a payment Stripe reported with another amount or
+    currency than asked. The decision and who took it are on the payment and the access
+    log; a refund is asked of Stripe after the commit."""
+    async with in_transaction():
+        outcome = await resolve_review(
+            payment_id, resolution, note, actor_id=audit.actor.user_id, now=now
+        )
+        await audit.record_success(
+            RESOLVE_PAYMENT_REVIEW,
+            resource_id=payment_id,
+            patient_id=outcome.payment.patient_id,
+            reference=resolution.value,
+        )
+    if outcome.refund is not None:
+        await send_refund(outcome.refund, gateway)
+    return outcome.payment
 
 
 async def _allocation_requests(

@@ -1,17 +1,19 @@
-"""Financial reports, computed by the database: aggregate queries over the cached invoice
+"""Receivables, computed by the database: aggregate queries over the cached invoice
 columns and the ledger, never a Python loop over every invoice.
 
-Scope of every figure: invoices that are not ``VOID``, in one currency (``REPORT_CURRENCY``
-unless asked otherwise), of one location or of all. Amounts in other currencies are left
-out rather than added up with a wrong exchange rate.
+Scope of every figure: invoices that are not ``VOID``, of one location or of all, one
+report per currency (amounts are never added across currencies). Aging counts days past
+due as of today where each invoice's location is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
@@ -71,24 +73,43 @@ def aging_conditions(today: date) -> dict[AgingBucket, Q]:
     }
 
 
+def aging_by_location(todays: dict[int, date]) -> dict[AgingBucket, Q]:
+    """Each bucket's condition when every location has its own today."""
+    buckets: dict[AgingBucket, Q] = {bucket: Q(id__lt=0) for bucket in AgingBucket}
+    for location_id, today in todays.items():
+        for bucket, due in aging_conditions(today).items():
+            buckets[bucket] |= Q(location_id=location_id) & due
+    return buckets
+
+
+async def location_todays(location_id: int | None, now: datetime) -> dict[int, date]:
+    """Today's date at each location (or the one asked for), by id, in one query."""
+    query = Location.all() if location_id is None else Location.filter(id=location_id)
+    rows = await query.values_list("id", "timezone")
+    return {int(row_id): now.astimezone(ZoneInfo(str(zone))).date() for row_id, zone in rows}
+
+
 async def receivables(
-    location_id: int | None, today: date, currency: str = REPORT_CURRENCY
-) -> ReceivablesReport:
+    location_id: int | None, now: datetime, currencies: Sequence[str] = (REPORT_CURRENCY,)
+) -> list[ReceivablesReport]:
     """The receivables of one location (all when ``location_id`` is ``None``) as of
-    ``today``, in two aggregate queries.
+    ``now``, one report per currency, in three aggregate queries: ``currencies`` always
+    (zero when nothing is billed in one), and every other currency billed.
 
     - billed: the sum of invoice totals (charges and adjustments);
     - collected: patient payments less refunds booked on those invoices (money moved to a
       credit balance counts once it pays an invoice);
     - outstanding: the sum of the patients' balances;
     - insurance pending: what insurers have yet to decide on;
-    - aging: balances and invoice counts by days past due.
+    - aging: balances and invoice counts by days past due, as of today where each
+      invoice's location is.
 
     An unknown location is ``NOT_FOUND``.
     """
-    if location_id is not None and not await Location.exists(id=location_id):
+    todays = await location_todays(location_id, now)
+    if location_id is not None and not todays:
         raise DomainError(ErrorCode.NOT_FOUND, "No such location.", "location_id")
-    scope = Q(currency=currency) & ~Q(status=InvoiceStatus.VOID)
+    scope = ~Q(status=InvoiceStatus.VOID)
     if location_id is not None:
         scope &= Q(location_id=location_id)
     figures: dict[str, Any] = {
@@ -96,42 +117,59 @@ async def receivables(
         "outstanding": Sum("balance_minor"),
         "insurance_pending": Sum("insurance_pending_minor"),
     }
-    buckets = aging_conditions(today)
+    buckets = aging_by_location(todays)
     for bucket, due in buckets.items():
         owing = Q(balance_minor__gt=0) & due
         figures[f"{bucket.value}_amount"] = Sum("balance_minor", _filter=owing)
         figures[f"{bucket.value}_count"] = Count("id", _filter=owing)
-    [totals] = await Invoice.filter(scope).annotate(**figures).values(*figures)
+    rows = (
+        await Invoice.filter(scope)
+        .annotate(**figures)
+        .group_by("currency")
+        .values("currency", *figures)
+    )
+    by_currency = {str(row["currency"]): row for row in rows}
     collected = await _collected(scope)
+    shown = sorted(set(currencies) | set(by_currency))
+    return [
+        _report(currency, by_currency.get(currency, {}), collected.get(currency, 0), buckets)
+        for currency in shown
+    ]
+
+
+def _report(
+    currency: str, totals: dict[str, Any], collected: int, buckets: dict[AgingBucket, Q]
+) -> ReceivablesReport:
     return ReceivablesReport(
         currency=currency,
-        billed_minor=_whole(totals["billed"]),
+        billed_minor=_whole(totals.get("billed")),
         collected_minor=collected,
-        outstanding_minor=_whole(totals["outstanding"]),
-        insurance_pending_minor=_whole(totals["insurance_pending"]),
+        outstanding_minor=_whole(totals.get("outstanding")),
+        insurance_pending_minor=_whole(totals.get("insurance_pending")),
         aging=tuple(
             AgingTotal(
                 bucket,
-                _whole(totals[f"{bucket.value}_amount"]),
-                _whole(totals[f"{bucket.value}_count"]),
+                _whole(totals.get(f"{bucket.value}_amount")),
+                _whole(totals.get(f"{bucket.value}_count")),
             )
             for bucket in buckets
         ),
     )
 
 
-async def _collected(invoices: Q) -> int:
+async def _collected(invoices: Q) -> dict[str, int]:
     # A subquery, not a join: a join makes Tortoise group by every ledger column.
     ids = Invoice.filter(invoices).values("id")
-    [sums] = (
+    rows = (
         await LedgerEntry.filter(invoice_id__in=Subquery(ids))
         .annotate(
             payments=Sum("amount_minor", _filter=Q(kind=LedgerEntryKind.PAYMENT)),
             refunds=Sum("amount_minor", _filter=Q(kind=LedgerEntryKind.REFUND)),
         )
-        .values("payments", "refunds")
+        .group_by("currency")
+        .values("currency", "payments", "refunds")
     )
-    return _whole(sums["payments"]) - _whole(sums["refunds"])
+    return {str(row["currency"]): _whole(row["payments"]) - _whole(row["refunds"]) for row in rows}
 
 
 def _whole(value: Any) -> int:

@@ -181,6 +181,7 @@ async def load_statement(
             logo=None if logo is None else bytes(logo.content),
         ),
         patient_name=f"{profile.first_name} {profile.last_name}",
+        account_number=patient.account_number,
         invoice_number=invoice.number,
         provider_name=invoice.provider_name,
         service_date=invoice.service_date,

@@ -85,6 +85,8 @@ class StatementDocument:
     paid: str
     balance: str
     generated_on: date
+    # The patient's account number (not PHI), to quote on the phone and on checks.
+    account_number: str = ""
 
 
 def render_statement_pdf(document: StatementDocument) -> bytes:
@@ -159,6 +161,7 @@ def _facts(pdf: FPDF, document: StatementDocument) -> None:
     pdf.ln(3)
     rows = (
         ("Patient", document.patient_name),
+        ("Account number", document.account_number),
         ("Invoice number", document.invoice_number),
         ("Provider", document.provider_name),
         ("Date of service", document.service_date.isoformat()),
@@ -242,8 +245,8 @@ def _how_to_pay(pdf: FPDF, document: StatementDocument) -> None:
     _write(
         pdf,
         f"By mail: send a check payable to {letterhead.name} to "
-        f"{address or letterhead.name}. Write invoice number "
-        f"{document.invoice_number} on the check.",
+        f"{address or letterhead.name}. Write account number {document.account_number} "
+        f"and invoice number {document.invoice_number} on the check.",
     )
     if letterhead.phone:
         _write(pdf, f"Questions about this bill: call {letterhead.phone}.")

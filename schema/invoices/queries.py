@@ -3,39 +3,33 @@
 from __future__ import annotations
 
 import datetime
-from enum import Enum
+from decimal import Decimal
 from typing import Annotated
 
 import strawberry
 from strawberry import Info, relay
 
 from auth.scopes import Scope
+from billing.errors import DomainError
 from billing.invoices.reads import (
     Audience,
     InvoiceFilters,
     InvoiceListing,
-    InvoicePosition,
-    InvoiceRecord,
-    InvoiceSort,
-    InvoiceSortField,
-    SortValue,
-    invoice_page,
     patient_today,
-    sort_value,
+    todays_by_timezone,
 )
+from billing.money import to_minor
 from schema.common import fields
-from schema.common.enums import described_enum
 from schema.common.errors import ExpectedError, RequestErrorCode
-from schema.common.keyset import (
-    decode_keyset_cursor,
-    encode_keyset_cursor,
-    invalid_cursor_error,
-    page_size,
-)
-from schema.common.pagination import AfterArgument, FirstArgument, OrderDirection
+from schema.common.ids import row_id
+from schema.common.pagination import AfterArgument, FirstArgument
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
-from schema.invoices.types import Invoice, InvoiceConnection, InvoiceStatus
+from schema.invoices.listing import InvoiceOrder, check_page_arguments, invoice_connection
+from schema.invoices.types import InvoiceConnection, InvoiceStatus
+
+# Longer than any claim waits on an insurer; more is a typo.
+_MAX_PENDING_DAYS = 3650
 
 
 @strawberry.input(description="Which invoices to list; every given condition must hold.")
@@ -61,48 +55,78 @@ class InvoiceFilter:
     )
 
 
-class InvoiceOrderField(Enum):
-    ISSUED_AT = "ISSUED_AT"
-    DUE_AT = "DUE_AT"
-    TOTAL = "TOTAL"
-    BALANCE = "BALANCE"
-    PROVIDER = "PROVIDER"
-
-
-described_enum(
-    InvoiceOrderField,
-    "What invoices can be sorted by.",
-    {
-        "ISSUED_AT": "When the invoice was issued.",
-        "DUE_AT": "When payment is due.",
-        "TOTAL": "The invoice total.",
-        "BALANCE": "What is still owed.",
-        "PROVIDER": "The provider's name, alphabetically.",
-    },
+@strawberry.input(
+    description="Which invoices staff list, across patients; every given condition must hold."
 )
-
-
-@strawberry.input(description="How invoices are sorted; invoices that tie keep a fixed order.")
-class InvoiceOrder:
-    field: InvoiceOrderField = strawberry.field(description="What to sort by.")
-    direction: OrderDirection = strawberry.field(
-        default=OrderDirection.DESC, description="Which way; newest or largest first by default."
+class StaffInvoiceFilter:
+    location_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Issued by this location."
     )
-
-
-_SORT_FIELDS = {
-    InvoiceOrderField.ISSUED_AT: InvoiceSortField.ISSUED_AT,
-    InvoiceOrderField.DUE_AT: InvoiceSortField.DUE_AT,
-    InvoiceOrderField.TOTAL: InvoiceSortField.TOTAL,
-    InvoiceOrderField.BALANCE: InvoiceSortField.BALANCE,
-    InvoiceOrderField.PROVIDER: InvoiceSortField.PROVIDER,
-}
-_DATE_FIELDS = frozenset({InvoiceSortField.ISSUED_AT, InvoiceSortField.DUE_AT})
-_INT_FIELDS = frozenset({InvoiceSortField.TOTAL, InvoiceSortField.BALANCE})
+    patient_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Of this patient."
+    )
+    status: list[InvoiceStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses; null or empty for any status."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description=(
+            "True: only overdue invoices (due before today where the patient lives, with a "
+            "balance left, not void), as Invoice.overdue says; false: only those not overdue."
+        ),
+    )
+    disputed: bool | None = strawberry.field(
+        default=None, description="True: only those under an open card dispute; false: none."
+    )
+    insurance_pending_days: int | None = strawberry.field(
+        default=None,
+        description=(
+            "Only invoices with insurance still pending that was expected from the insurer "
+            "at least this many days ago (0 or more)."
+        ),
+    )
+    issued_from: datetime.date | None = strawberry.field(
+        default=None, description="Issued on or after this date."
+    )
+    issued_to: datetime.date | None = strawberry.field(
+        default=None, description="Issued on or before this date."
+    )
+    min_balance: Decimal | None = strawberry.field(
+        default=None,
+        description="Only those with at least this balance left, in the invoice's currency.",
+    )
+    provider_name: str | None = strawberry.field(
+        default=None, description="Providers whose name contains this text, ignoring case."
+    )
 
 
 @strawberry.type
 class InvoiceQuery:
+    @fields.field(
+        description=(
+            "Every patient's invoices, for staff, newest first by default: for example "
+            "the overdue ones of a location, or those waiting on insurance for 30 days."
+        ),
+        permission_classes=[requires(Scope.BILLING_ALL_READ)],
+    )
+    async def invoices(
+        self,
+        info: Info[GraphQLContext, None],
+        first: FirstArgument = None,
+        after: AfterArgument = None,
+        filter: Annotated[
+            StaffInvoiceFilter | None,
+            strawberry.argument(description="Which invoices; null for all."),
+        ] = None,
+        order_by: Annotated[
+            InvoiceOrder | None,
+            strawberry.argument(description="The order; null for newest issued first."),
+        ] = None,
+    ) -> InvoiceConnection:
+        currencies = info.context.settings.currencies
+        listing = InvoiceListing(Audience.everyone(), await _staff_filters(filter, currencies))
+        return await invoice_connection(info, listing, first=first, after=after, order_by=order_by)
+
     @fields.field(
         description="The signed-in patient's invoices, newest first by default.",
         permission_classes=[requires(Scope.BILLING_OWN_READ)],
@@ -120,71 +144,12 @@ class InvoiceQuery:
             strawberry.argument(description="The order; null for newest issued first."),
         ] = None,
     ) -> InvoiceConnection:
-        limit = page_size(first)
-        sort = _sort(order_by)
-        position = None if after is None else _position(after, sort)
+        check_page_arguments(first, after, order_by)
         patient_id = info.context.viewer.patient_id
         if patient_id is None:
             raise ExpectedError(RequestErrorCode.FORBIDDEN, "Only patients have invoices.")
         listing = InvoiceListing(Audience.patient(patient_id), await _filters(filter, patient_id))
-        page = await invoice_page(listing, sort, position, limit)
-        for record in page.records:
-            info.context.record_read("Invoice", record.id, record.patient_id)
-        edges = [
-            relay.Edge(cursor=_cursor(record, sort), node=Invoice.from_model(record))
-            for record in page.records
-        ]
-        return InvoiceConnection(
-            edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            listing=listing,
-        )
-
-
-def _sort(order_by: InvoiceOrder | None) -> InvoiceSort:
-    if order_by is None:
-        return InvoiceSort()
-    return InvoiceSort(
-        field=_SORT_FIELDS[order_by.field],
-        descending=order_by.direction is OrderDirection.DESC,
-    )
-
-
-def _order_tag(sort: InvoiceSort) -> str:
-    return f"invoices:{sort.field.name}:{'DESC' if sort.descending else 'ASC'}"
-
-
-def _cursor(record: InvoiceRecord, sort: InvoiceSort) -> str:
-    value = sort_value(record, sort.field)
-    encoded = value.isoformat() if isinstance(value, datetime.date) else value
-    return encode_keyset_cursor(_order_tag(sort), encoded, record.id)
-
-
-def _position(after: str, sort: InvoiceSort) -> InvoicePosition:
-    cursor = decode_keyset_cursor(after, _order_tag(sort))
-    raw = cursor.value
-    value: SortValue
-    if sort.field in _DATE_FIELDS:
-        if not isinstance(raw, str):
-            raise invalid_cursor_error()
-        try:
-            value = datetime.date.fromisoformat(raw)
-        except ValueError:
-            raise invalid_cursor_error() from None
-    elif sort.field in _INT_FIELDS:
-        if not isinstance(raw, int):
-            raise invalid_cursor_error()
-        value = raw
-    else:
-        if not isinstance(raw, str):
-            raise invalid_cursor_error()
-        value = raw
-    return InvoicePosition(value=value, id=cursor.id)
+        return await invoice_connection(info, listing, first=first, after=after, order_by=order_by)
 
 
 async def _filters(given: InvoiceFilter | None, patient_id: int) -> InvoiceFilters:
@@ -201,3 +166,52 @@ async def _filters(given: InvoiceFilter | None, patient_id: int) -> InvoiceFilte
         issued_to=given.issued_to,
         overdue=given.overdue,
     )
+
+
+async def _staff_filters(
+    given: StaffInvoiceFilter | None, currencies: tuple[str, ...]
+) -> InvoiceFilters:
+    if given is None:
+        return InvoiceFilters()
+    try:
+        return await _checked_staff_filters(given, currencies)
+    except DomainError as error:
+        raise ExpectedError(RequestErrorCode.BAD_USER_INPUT, error.message) from None
+
+
+async def _checked_staff_filters(
+    given: StaffInvoiceFilter, currencies: tuple[str, ...]
+) -> InvoiceFilters:
+    pending_since = None
+    if given.insurance_pending_days is not None:
+        days = given.insurance_pending_days
+        if not 0 <= days <= _MAX_PENDING_DAYS:
+            raise ExpectedError(
+                RequestErrorCode.BAD_USER_INPUT,
+                f"insurancePendingDays must be 0 to {_MAX_PENDING_DAYS}.",
+            )
+        pending_since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
+    least = None
+    if given.min_balance is not None:
+        least = tuple(
+            (currency, to_minor(given.min_balance, currency, "minBalance"))
+            for currency in currencies
+        )
+    provider = (given.provider_name or "").strip()
+    return InvoiceFilters(
+        statuses=tuple(given.status) if given.status else None,
+        provider_contains=provider or None,
+        issued_from=given.issued_from,
+        issued_to=given.issued_to,
+        overdue=given.overdue,
+        today_by_timezone=None if given.overdue is None else await todays_by_timezone(),
+        location_id=_optional_id(given.location_id, "Location", "locationId"),
+        patient_id=_optional_id(given.patient_id, "Patient", "patientId"),
+        disputed=given.disputed,
+        insurance_pending_since=pending_since,
+        min_balance_minor=least,
+    )
+
+
+def _optional_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    return None if value is None else row_id(value, type_name, field)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import Info, relay
@@ -30,6 +30,10 @@ from schema.invoices.loaders import loaders_for
 from schema.locations.types import Location
 from schema.payments.types import Payment
 from schema.shipments.types import Shipment
+
+if TYPE_CHECKING:
+    # Patients list their invoices, so the patient type is imported lazily here.
+    from schema.patients.types import Patient
 
 described_enum(
     InvoiceStatus,
@@ -135,6 +139,14 @@ class Invoice(relay.Node):
     async def overdue(self, info: Info[GraphQLContext, None]) -> bool:
         today = await loaders_for(info).today_by_patient.load(self.patient_id)
         return is_overdue(self.due_at, self.balance_minor, self.status, today)
+
+    @fields.field(description="The patient billed.")
+    async def patient(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[Patient, strawberry.lazy("schema.patients.types")]:
+        from schema.patients.types import Patient  # at call time: the modules import each other
+
+        return await Patient.load(info, self.patient_id)
 
     @fields.field(description="The location that issued the invoice.")
     async def location(self, info: Info[GraphQLContext, None]) -> Location:

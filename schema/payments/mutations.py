@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
@@ -17,10 +18,11 @@ from billing.payments.use_cases import (
     RECORD_OFFLINE_PAYMENT,
     REFUND_PAYMENT,
     REMOVE_PAYMENT_METHOD,
+    RESOLVE_PAYMENT_REVIEW,
     START_SAVING_CARD,
     AllocationOrder,
 )
-from models.enums import PaymentChannel
+from models.enums import PaymentChannel, ReviewResolution
 from schema.common import fields
 from schema.common.enums import described_enum
 from schema.common.errors import Payload
@@ -104,6 +106,41 @@ class RefundPaymentInput:
     )
 
 
+described_enum(
+    ReviewResolution,
+    "What happens to a payment Stripe reported with another amount or currency.",
+    {
+        "APPLY": (
+            "Pay the invoices as asked with what Stripe received, as far as it goes; an "
+            "excess becomes credit. Refused when Stripe received another currency."
+        ),
+        "APPLY_AS_CREDIT": (
+            "Release the invoices' holds and keep all that arrived as the patient's credit, "
+            "in the currency received."
+        ),
+        "REFUND": "Keep it as credit, then give it back to the card through Stripe.",
+    },
+    name="PaymentReviewResolution",
+)
+
+
+@strawberry.input(
+    description=(
+        "Staff's decision on a payment that needs review (reviewReason set): APPLY pays the "
+        "invoices as asked with what Stripe received, as far as it goes (an excess becomes "
+        "credit; refused when Stripe received another currency); APPLY_AS_CREDIT keeps all "
+        "of it as the patient's credit balance; REFUND sends all of it back to the card."
+    )
+)
+class ResolvePaymentReviewInput:
+    payment_id: relay.GlobalID = strawberry.field(description="The payment under review.")
+    resolution: ReviewResolution = strawberry.field(description="What to do with the money.")
+    note: str | None = strawberry.field(
+        default=None,
+        description="Why, up to 500 characters; kept with the decision, never sent to Stripe.",
+    )
+
+
 @strawberry.type(description="The result of a mutation that records a payment.")
 class PaymentPayload(Payload):
     payment: Payment | None = strawberry.field(
@@ -118,6 +155,11 @@ class PayInvoicesPayload(PaymentPayload):
 
 @strawberry.type(description="The result of recordOfflinePayment.")
 class RecordOfflinePaymentPayload(PaymentPayload):
+    pass
+
+
+@strawberry.type(description="The result of resolvePaymentReview.")
+class ResolvePaymentReviewPayload(PaymentPayload):
     pass
 
 
@@ -274,6 +316,34 @@ class PaymentMutation:
             idempotency_key=input.idempotency_key,
         )
         return RefundPaymentPayload(refund=Refund.from_model(refund))
+
+    @fields.mutation(
+        description=(
+            "Decide what happens to a payment Stripe reported with another amount or "
+            "currency than asked; it then leaves the review list (payments(filter: "
+            "{needsReview: true})). The decision and who took it are recorded. Staff only."
+        ),
+        permission_classes=[requires(Scope.PAYMENTS_RECORD, Scope.REFUNDS_WRITE)],
+        audit=RESOLVE_PAYMENT_REVIEW,
+    )
+    async def resolve_payment_review(
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            ResolvePaymentReviewInput,
+            strawberry.argument(description="The payment under review and the decision."),
+        ],
+    ) -> ResolvePaymentReviewPayload:
+        context = info.context
+        payment = await use_cases.resolve_payment_review(
+            context.audit,
+            row_id(input.payment_id, "Payment", "payment_id"),
+            input.resolution,
+            input.note,
+            stripe_gateway(context.settings),
+            now=datetime.datetime.now(datetime.UTC),
+        )
+        return ResolvePaymentReviewPayload(payment=Payment.from_model(payment))
 
 
 def _own_patient_id(context: GraphQLContext) -> int:

@@ -12,10 +12,13 @@ from strawberry import Info, relay
 from auth.scopes import Scope
 from billing.payments.reads import (
     PaymentAllocationRecord,
+    PaymentListing,
     PaymentMethodRecord,
     PaymentRecord,
     RefundRecord,
+    count_payments,
 )
+from models.enums import PaymentChannel as PaymentChannel
 from models.enums import PaymentStatus as PaymentStatus
 from models.enums import RefundStatus as RefundStatus
 from models.payments import Payment as PaymentRow
@@ -32,8 +35,9 @@ from schema.invoices.access import visible_nodes
 from schema.invoices.loaders import loaders_for
 
 if TYPE_CHECKING:
-    # Invoices show their payments, so the invoice type is imported lazily here.
+    # Invoices and patients show their payments, so their types are imported lazily here.
     from schema.invoices.types import Invoice
+    from schema.patients.types import Patient
 
 described_enum(
     PaymentStatus,
@@ -61,6 +65,17 @@ described_enum(
         "SUCCEEDED": "The money went back to the card (or was handed back).",
         "FAILED": "Stripe could not return it; staff follow up.",
         "CANCELED": "Withdrawn before it went through.",
+    },
+)
+described_enum(
+    PaymentChannel,
+    "How a payment was made.",
+    {
+        "CARD": "A card, through Stripe.",
+        "CREDIT_BALANCE": "The patient's credit balance alone, without a card.",
+        "CHECK": "A check, recorded by staff.",
+        "CASH": "Cash, recorded by staff.",
+        "BANK_TRANSFER": "A bank transfer, recorded by staff.",
     },
 )
 
@@ -104,6 +119,9 @@ class Payment(relay.Node):
         description="Why the payment failed, in words fit for the payer; null unless FAILED."
     )
     created_at: datetime.datetime = strawberry.field(description="When the payment began.")
+    channel: PaymentChannel = strawberry.field(
+        description="Card, credit balance, check, cash or bank transfer."
+    )
     credit_applied: Money = strawberry.field(
         description="The part of the amount paid from the patient's credit balance."
     )
@@ -127,6 +145,14 @@ class Payment(relay.Node):
         ),
     )
     patient_id: strawberry.Private[int]
+
+    @fields.field(description="The patient who paid.")
+    async def patient(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[Patient, strawberry.lazy("schema.patients.types")]:
+        from schema.patients.types import Patient  # at call time: the modules import each other
+
+        return await Patient.load(info, self.patient_id)
 
     @fields.field(description="How the payment is spread over invoices.")
     async def allocations(self, info: Info[GraphQLContext, None]) -> list[PaymentAllocation]:
@@ -173,6 +199,7 @@ class Payment(relay.Node):
             amount=Money.from_minor(row.amount_minor, row.currency),
             failure_message=row.failure_message,
             created_at=row.created_at,
+            channel=PaymentChannel(row.channel),
             credit_applied=Money.from_minor(row.credit_applied_minor, row.currency),
             refunded=Money.from_minor(row.refunded_minor, row.currency),
             disputed=row.disputed,
@@ -180,6 +207,16 @@ class Payment(relay.Node):
             client_secret=client_secret,
             patient_id=row.patient_id,
         )
+
+
+@strawberry.type(name="PaymentConnection", description="A page of payments.")
+class PaymentConnection(relay.Connection[Payment]):
+    # Counted only when totalCount is asked for.
+    listing: strawberry.Private[PaymentListing]
+
+    @fields.field(description="How many payments match the filter, on every page.")
+    async def total_count(self) -> int:
+        return await count_payments(self.listing)
 
 
 @strawberry.type(description="Money returned to the payer from a payment.")

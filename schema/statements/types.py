@@ -63,10 +63,10 @@ class PaperStatementRequest(relay.Node):
         return shown
 
     @fields.field(description="Whose statement it is.")
-    def patient(self) -> Patient:
+    async def patient(self, info: Info[GraphQLContext, Any]) -> Patient:
         if self.patient_row is not None:
             return Patient.from_model(self.patient_row)
-        return Patient(id=self.patient_id, location_id=None)
+        return await Patient.load(info, self.patient_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

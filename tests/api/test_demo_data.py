@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from billing.demo import LAKESIDE, RIVERSIDE, seed_demo
+from billing.demo_office import OFFICE_PATIENTS
 from billing.ledger.figures import summarize
 from billing.patients.rules import display_name, read_patient_profile
 from billing.phi_cipher import PhiCipher
@@ -15,7 +16,7 @@ from models.enums import AllocationStatus, InvoiceStatus, PaymentChannel, Role
 from models.invoices import CatalogItem, Invoice
 from models.ledger import LedgerEntry
 from models.locations import Location
-from models.patients import Patient
+from models.patients import Coverage, Patient
 from models.payments import Payment, PaymentAllocation
 from models.shipments import Shipment, ShipmentEvent
 from models.users import User
@@ -87,12 +88,34 @@ async def test_demo_has_locations_a_check_payment_and_a_tracked_shipment(
 
     zones = dict(await Location.all().values_list("name", "timezone"))
     assert zones == {RIVERSIDE: "America/Chicago", LAKESIDE: "America/New_York"}
-    payment = await Payment.get(channel=PaymentChannel.CHECK)
+    payment = await Payment.get(channel=PaymentChannel.CHECK, offline_reference="Check 1042")
     allocation = await PaymentAllocation.get(payment_id=payment.id)
     assert allocation.status is AllocationStatus.POSTED
     assert await LedgerEntry.filter(payment_id=payment.id).count() == 1
     shipment = await Shipment.first()
     assert shipment is not None
     assert await ShipmentEvent.filter(shipment_id=shipment.id).count() == 2
-    names = sorted(display_name(read_patient_profile(cipher, p)) for p in await Patient.all())
+    with_logins = await Patient.filter(user__id__isnull=False)
+    names = sorted(display_name(read_patient_profile(cipher, p)) for p in with_logins)
     assert names == ["Ana S.", "Jane D.", "Marcus L."]
+
+
+async def test_demo_has_a_few_hundred_patients_worth_searching(db: None, cipher: PhiCipher) -> None:
+    await seed_demo(cipher, fake_hasher)
+
+    patients = await Patient.all()
+    assert len(patients) == OFFICE_PATIENTS + 3
+    assert len({patient.account_number for patient in patients}) == len(patients)
+    assert all(patient.last_name_lookup and patient.phone_lookup for patient in patients)
+    profiles = [read_patient_profile(cipher, patient) for patient in patients]
+    assert sum(profile.mailing_address is not None for profile in profiles) == OFFICE_PATIENTS
+    last_names = {profile.last_name for profile in profiles}
+    assert len(last_names) > 20
+    # Several patients share a last name, so a search by name alone finds more than one.
+    smiths = [profile for profile in profiles if profile.last_name == "Smith"]
+    assert len(smiths) > 1
+    assert await Coverage.all().count() > OFFICE_PATIENTS // 3
+    assert await Invoice.filter(patient_id__in=[p.id for p in patients[3:]]).count() >= 300
+    flagged = await Payment.filter(review_reason__isnull=False)
+    assert len(flagged) == 1
+    assert await Invoice.filter(disputed=True).exists()

@@ -59,7 +59,7 @@ async def test_each_message_goes_to_the_patients_decrypted_address(
     await _send(settings, senders, CHICAGO_NOON)
 
     assert [to for to, _ in senders.email.sent] == ["rosalind@example.org"]
-    assert [to for to, _ in senders.sms.sent] == ["+1 312 555 0199"]
+    assert [to for to, _ in senders.sms.sent] == ["+13125550199"]  # stored in E.164
     rows = await Notification.all().order_by("id")
     assert [(r.status, r.attempts, r.provider_message_id) for r in rows] == [
         (NotificationStatus.SENT, 1, "recorded-1"),

@@ -54,7 +54,7 @@ NEW_PATIENT = {
     "lastName": "Hopper",
     "dateOfBirth": "1980-02-03",
     "email": "grace@example.org",
-    "phone": "+1 555 010 0199",
+    "phone": "+1 312 555 0199",
 }
 NEW_PASSWORD = "velvet harbor copper lantern"
 

@@ -25,7 +25,7 @@ async def _patient_under_old_key() -> Patient:
         "Parks",
         date(1950, 2, 4),
         "rosa@example.org",
-        "+1 555 0100",
+        "+1 312 555 0100",
         location.id,
     )
 
@@ -77,3 +77,36 @@ async def test_rotation_reencrypts_totp_secrets(db: None) -> None:
     assert not ring.needs_rotation(stored.mfa_secret_ct)
     secret = PhiCipher.from_setting(NEW).decrypt(stored.mfa_secret_ct, MFA_SECRET_PURPOSE)
     assert secret == "JBSWY3DPEHPK3PXP"
+
+
+async def test_search_finds_a_patient_across_a_rotation(db: None) -> None:
+    from billing.patients.search import PatientSearch, search_condition
+
+    patient = await _patient_under_old_key()
+    ring = PhiCipher.from_setting(f"{NEW},{OLD}")
+    search = PatientSearch(last_name="PARKS", phone="3125550100")
+
+    before = await Patient.filter(search_condition(ring, search)).values_list("id", flat=True)
+    await rotate_phi_keys(ring)
+    new_only = PhiCipher.from_setting(NEW)
+    after = await Patient.filter(search_condition(new_only, search)).values_list("id", flat=True)
+
+    assert list(before) == list(after) == [patient.id]
+
+
+async def test_missing_search_indexes_are_filled_once(db: None) -> None:
+    from billing.patients.phi_rotation import fill_missing_lookups
+    from billing.patients.search import PatientSearch, search_condition
+
+    patient = await _patient_under_old_key()
+    await Patient.filter(id=patient.id).update(
+        first_name_lookup=None, last_name_lookup=None, date_of_birth_lookup=None
+    )
+    cipher = PhiCipher.from_setting(OLD)
+
+    filled = await fill_missing_lookups(cipher)
+    again = await fill_missing_lookups(cipher)
+
+    assert (filled, again) == (1, 0)
+    search = PatientSearch(first_name="rosa", date_of_birth=date(1950, 2, 4))
+    assert await Patient.filter(search_condition(cipher, search)).count() == 1

@@ -55,10 +55,12 @@ async def test_phi_is_stored_encrypted_and_reads_back(db: None, cipher: PhiCiphe
         last_name="Doe",
         date_of_birth=date(1985, 4, 12),
         email="Jane.Doe@Example.com",
-        phone="+1 312 555 0142",
+        phone="+13125550142",
         insurance_member_id="BPH-1",
         location_id=location.id,
         timezone="America/Chicago",
+        account_number=stored.account_number,
+        mailing_address=None,
     )
     assert stored.email_lookup == cipher.lookup_hash("jane.doe@example.com", EMAIL)
     assert [p.id for p in await find_patients_by_email(cipher, " JANE.DOE@example.com")] == [
@@ -82,6 +84,7 @@ async def test_optional_contact_details_may_be_missing(db: None, cipher: PhiCiph
         ({"email": "not-an-email"}, "email"),
         ({"phone": "call me"}, "phone"),
         ({"phone": "12"}, "phone"),
+        ({"phone": "+1 555 010 0199"}, "phone"),
         ({"date_of_birth": date.today() + timedelta(days=1)}, "date_of_birth"),
         ({"date_of_birth": date(1850, 1, 1)}, "date_of_birth"),
     ],
@@ -119,6 +122,8 @@ async def test_an_unknown_location_is_not_found(db: None, cipher: PhiCipher) -> 
     [("Jane", "Doe", "Jane D."), ("Marcus", "lee", "Marcus L."), ("Cher", "", "Cher")],
 )
 def test_display_name_is_first_name_and_last_initial(first: str, last: str, shown: str) -> None:
-    profile = PatientProfile(1, first, last, date(1990, 1, 1), None, None, None, None, "UTC")
+    profile = PatientProfile(
+        1, first, last, date(1990, 1, 1), None, None, None, None, "UTC", "1234-5678-2", None
+    )
 
     assert display_name(profile) == shown

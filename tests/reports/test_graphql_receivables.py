@@ -8,12 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from billing.invoices.rules import NewInvoiceLine, create_invoice
 from billing.ledger.postings import Posting, post_entries
+from billing.locations.rules import create_location
 from models.enums import LedgerEntryKind, Role
 from models.invoices import Invoice as InvoiceRow
 from models.ledger import LedgerEntry
@@ -48,8 +50,9 @@ class Books:
 
 
 def _today() -> date:
-    # The report ages balances as of today in UTC.
-    return datetime.now(UTC).date()
+    # The report ages balances as of today where the location is (the factory's are in
+    # Chicago).
+    return datetime.now(ZoneInfo("America/Chicago")).date()
 
 
 async def _due(ada: PatientCaller, site_id: int, days_past_due: int, **options: Any) -> int:
@@ -129,8 +132,10 @@ async def _report(
     variables = {"locationId": None if location_id is None else global_id("Location", location_id)}
     body = await gql(client, RECEIVABLES, variables, token)
     assert "errors" not in body, body["errors"]
-    report: dict[str, Any] = body["data"]["receivables"]
-    return report
+    [report] = [
+        entry for entry in body["data"]["receivables"] if entry["billed"]["currency"] == "USD"
+    ]
+    return dict(report)
 
 
 async def test_one_locations_receivables(client: httpx.AsyncClient, books: Books) -> None:
@@ -243,3 +248,46 @@ async def test_the_report_is_a_few_aggregate_queries_however_many_invoices(
 
     # The session lookup, the location check and the two aggregate queries (and a spare).
     assert sent <= 5
+
+
+async def test_every_currency_has_its_own_receivables(
+    client: httpx.AsyncClient, books: Books
+) -> None:
+    accountant = await staff_caller(Role.ACCOUNTANT)
+
+    body = await gql(client, RECEIVABLES, {"locationId": None}, accountant.token)
+
+    reports = body["data"]["receivables"]
+    assert [report["billed"]["currency"] for report in reports] == ["EUR", "USD"]
+    [euro] = [report for report in reports if report["billed"]["currency"] == "EUR"]
+    assert euro["billed"] == {"amount": "80.00", "currency": "EUR"}
+    assert euro["outstanding"] == {"amount": "80.00", "currency": "EUR"}
+    assert [
+        (row["bucket"], row["invoiceCount"]) for row in euro["aging"] if row["invoiceCount"]
+    ] == [("DAYS_1_30", 1)]
+
+
+async def test_aging_counts_days_where_the_location_is(client: httpx.AsyncClient) -> None:
+    # In Kiritimati (UTC+14) tomorrow has begun for most of the UTC day, in Pago Pago
+    # (UTC-11) today has not ended: due "yesterday" there is overdue, due "today" is not.
+    ada = await patient_caller("ada@example.org")
+    east = await create_location("Kiritimati", "Pacific/Kiritimati", "")
+    west = await create_location("Pago Pago", "Pacific/Pago_Pago", "")
+    now = datetime.now(UTC)
+    for site, zone in ((east, "Pacific/Kiritimati"), (west, "Pacific/Pago_Pago")):
+        local_today = now.astimezone(ZoneInfo(zone)).date()
+        await invoice(
+            ada.patient_id,
+            site.id,
+            issued=local_today - timedelta(days=30),
+            due=local_today - timedelta(days=1),
+        )
+        await invoice(
+            ada.patient_id, site.id, issued=local_today - timedelta(days=30), due=local_today
+        )
+    accountant = await staff_caller(Role.ACCOUNTANT)
+
+    for site in (east, west):
+        report = await _report(client, accountant.token, site.id)
+        counts = {row["bucket"]: row["invoiceCount"] for row in report["aging"]}
+        assert (counts["CURRENT"], counts["DAYS_1_30"]) == (1, 1)

@@ -1,5 +1,5 @@
-"""The exported schema accepts every operation of the shared contract files it implements
-(``operations.graphql``, ``account-security.graphql``), as written."""
+"""The exported schema accepts every operation of the shared contract files this
+repository serves, as written."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ import pytest
 from config.settings import Settings
 from schema import build_schema
 from schema.root import MAX_TOKENS, limit_rules
-from tests.support.graphql_client import ACCOUNT_SECURITY_CONTRACT, CONTRACT, CONTRACTS
+from tests.support.graphql_client import (
+    ACCOUNT_SECURITY_CONTRACT,
+    BILLING_OFFICE_CONTRACT,
+    CONTRACT,
+    CONTRACTS,
+)
 
 by_file = pytest.mark.parametrize("contract", CONTRACTS, ids=[path.name for path in CONTRACTS])
 
@@ -43,7 +48,7 @@ def test_every_contract_operation_validates_against_the_exported_sdl(
 
 
 def test_the_contract_is_a_list_of_named_operations(settings: Settings) -> None:
-    document = _contract()
+    document = _contract(CONTRACT)
     names = _operation_names(document)
 
     assert len(names) > 30
@@ -62,6 +67,26 @@ def test_the_account_security_contract_names_its_four_operations() -> None:
         "ResetPassword",
         "StartTotpReplacement",
     ]
+
+
+def test_the_billing_office_contract_is_every_office_operation(settings: Settings) -> None:
+    document = _contract(BILLING_OFFICE_CONTRACT)
+    names = _operation_names(document)
+
+    assert len(names) == len(document.definitions), "every operation has a name"
+    assert sorted(names) == sorted(
+        [
+            "FindPatients",
+            "PatientRecord",
+            "UpdatePatient",
+            "StaffInvoices",
+            "StaffPayments",
+            "ResolvePaymentReview",
+            "CollectionsReport",
+            "RevenueByService",
+            "CreateExport",
+        ]
+    )
 
 
 @by_file

@@ -15,13 +15,16 @@ import httpx
 import pytest
 
 from billing.audit.chain import AuditRecord, append_audit_records, audit_chain_key
+from billing.patients.coverages import NewCoverage, replace_coverages
 from billing.statements.paper import request_paper_statement
 from config.settings import Settings, load_settings
 from models.audit import AuditEvent
 from models.enums import AuditOutcome, RefundStatus, Role
+from models.patients import Coverage as CoverageRow
 from models.payments import Refund
 from models.plans import Installment
 from schema import build_schema
+from tests.support.factories.accounts import api_cipher
 from tests.support.factories.invoices import (
     PatientCaller,
     global_id,
@@ -62,8 +65,10 @@ WHO_SEES: dict[str, frozenset[str]] = {
     "PaymentPlan": _BILLS,
     "Installment": _BILLS,
     "Shipment": _BILLS,
-    # patient records: the patient, and staff who read patient records (not accountants)
-    "Patient": _PATIENT_RECORDS,
+    # the office's patient record and its coverages: staff who read patient records (not
+    # accountants); a patient reaches their own through `me { patient }`, not as the record
+    "Patient": frozenset({STAFF, ADMIN}),
+    "Coverage": frozenset({STAFF, ADMIN}),
     "PaperStatementRequest": _PATIENT_RECORDS,
     # sites: whoever may list locations (not auditors)
     "Location": frozenset({OWNER, OTHER_PATIENT, STAFF, ACCOUNTANT, ADMIN}),
@@ -128,6 +133,12 @@ async def _world(settings: Settings) -> World:
     first_installment = await Installment.filter(plan_id=payment_plan.id).order_by("sequence")
     parcel = await shipment(bill, [line_id])
     paper = await request_paper_statement(owner.patient_id, [bill.id], now=datetime.now(UTC))
+    await replace_coverages(
+        api_cipher(settings),
+        owner.patient_id,
+        [NewCoverage(payer_name="Acme Health", member_id="AC-1", group_number=None, priority=1)],
+    )
+    coverage = await CoverageRow.get(patient_id=owner.patient_id)
     await append_audit_records(
         [
             AuditRecord(
@@ -155,6 +166,7 @@ async def _world(settings: Settings) -> World:
         "Installment": global_id("Installment", first_installment[0].id),
         "Shipment": global_id("Shipment", parcel.id),
         "Patient": global_id("Patient", owner.patient_id),
+        "Coverage": global_id("Coverage", coverage.id),
         "PaperStatementRequest": global_id("PaperStatementRequest", paper.request.id),
         "Location": global_id("Location", site.id),
         "User": global_id("User", owner.user_id),

@@ -23,6 +23,7 @@ from billing.patients.rules import create_patient
 from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import Role
+from models.patients import Patient
 from models.statements import StatementLink
 from tests.support.factories.accounts import api_cipher, audit_values
 from tests.support.factories.auth import make_user
@@ -145,6 +146,8 @@ async def test_the_link_opens_an_itemized_pdf_and_the_download_is_on_record(
         assert secret not in headers
     assert response.content.startswith(b"%PDF-")
     text = _pdf_text(response.content)
+    patient = await Patient.get(id=statement.grace.patient_id)
+    account_number = patient.account_number
     for expected in (
         "Grace Hopper",
         "Lakeside Clinic",
@@ -160,6 +163,8 @@ async def test_the_link_opens_an_itemized_pdf_and_the_download_is_on_record(
         # 155.40 charged, 50.00 expected from insurance, 20.00 paid
         "Balance due 85.40 USD",
         "send a check payable to Lakeside Clinic",
+        # The account number staff ask for on the phone, to write on a check too.
+        account_number,
     ):
         assert expected in text, expected
     row = await StatementLink.get(invoice_id=statement.invoice_id)

@@ -20,9 +20,11 @@ from tests.support.paths import CONTRACT_DIR
 GRAPHQL_PATH = "/graphql"
 # The operations the apps send, beside this repository as in CI (../shared/contract).
 CONTRACT = CONTRACT_DIR / "operations.graphql"
+# The billing office's operations: search, records, worklists, reports and exports.
+BILLING_OFFICE_CONTRACT = CONTRACT_DIR / "billing-office.graphql"
 ACCOUNT_SECURITY_CONTRACT = CONTRACT_DIR / "account-security.graphql"
 # The contract files this schema implements.
-CONTRACTS = (CONTRACT, ACCOUNT_SECURITY_CONTRACT)
+CONTRACTS = (CONTRACT, ACCOUNT_SECURITY_CONTRACT, BILLING_OFFICE_CONTRACT)
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
