@@ -36,7 +36,9 @@ class Browser:
     def open(self, path: str) -> None:
         self.driver.get(self.base_url + path)
 
-    def wait_for(self, find: Callable[[], _T | None], what: str, seconds: float = WAIT_SECONDS) -> _T:
+    def wait_for(
+        self, find: Callable[[], _T | None], what: str, seconds: float = WAIT_SECONDS
+    ) -> _T:
         deadline = time.monotonic() + seconds
         while True:
             with contextlib.suppress(StaleElementReferenceException):

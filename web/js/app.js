@@ -55,6 +55,10 @@ function renderChrome() {
       return h("a", { href, "aria-current": current ? "page" : null }, label);
     }),
   );
+  renderWho();
+}
+
+function renderWho() {
   who.replaceChildren(
     h("span", {}, `${state.me.email} (${state.me.roles.join(", ").toLowerCase()})`),
     h("button", { type: "button", id: "sign-out", onclick: () => endSession("You signed out.") }, "Sign out"),
@@ -126,7 +130,7 @@ async function signedIn() {
   );
   if (!me.mfaEnabled) {
     clearChrome();
-    who.replaceChildren(h("span", {}, me.email));
+    renderWho();
     show(...enrollmentPage(signedIn));
     return;
   }

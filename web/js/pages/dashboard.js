@@ -83,7 +83,7 @@ function barChart(points, label, alternate) {
     svg("title", {}, label),
     ticks.map((t) => [
       svg("line", { x1: left, x2: width, y1: y(t), y2: y(t) }),
-      svg("text", { x: left - 6, y: y(t) + 4, "text-anchor": "end" }, Math.round(t).toLocaleString()),
+      svg("text", { x: left - 6, y: y(t) + 4, "text-anchor": "end" }, max < 10 ? t.toFixed(2) : Math.round(t).toLocaleString()),
     ]),
     points.map(([name, value], index) => [
       svg("rect", {

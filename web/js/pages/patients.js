@@ -72,7 +72,7 @@ async function renderPatient(container, id, message) {
   }
   const reload = (note) => renderPatient(container, id, note);
   container.replaceChildren(
-    h("h1", {}, patient.displayName),
+    h("h1", {}, patient.firstName && patient.lastName ? `${patient.firstName} ${patient.lastName}` : patient.displayName),
     message ? h("p", { class: "ok", role: "status" }, message) : null,
     h(
       "section",
