@@ -220,3 +220,19 @@ async def test_production_cookies_are_secure(settings: Settings, db: None) -> No
     attributes = [part.strip().lower() for part in _set_cookie(response).split(";")]
     assert "secure" in attributes
     assert "httponly" in attributes
+
+
+async def test_a_wildcard_origin_never_gets_the_cookie_to_act(settings: Settings, db: None) -> None:
+    app = build_app(
+        load_settings({"DATABASE_URL": settings.database_url, "CORS_ALLOWED_ORIGINS": "*"})
+    )
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    await make_user("pat@example.org", Role.PATIENT)
+    anywhere = {"x-session-transport": "cookie", "origin": UNLISTED}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        await _post(http, LOGIN, {"email": "pat@example.org", "password": PASSWORD}, anywhere)
+        assert "billing_refresh" in http.cookies
+
+        refused = await _post(http, REFRESH, headers=anywhere)
+
+    assert refused.json()["data"]["refreshSession"]["errors"][0]["code"] == "INVALID_TOKEN"

@@ -173,3 +173,18 @@ def test_the_console_idle_timeout_cannot_outlast_the_session() -> None:
         load_settings({"SESSION_IDLE_MINUTES": "5", "CONSOLE_IDLE_SECONDS": "301"})
 
     assert load_settings({"CONSOLE_IDLE_SECONDS": "20"}).browser.console_idle_seconds == 20
+
+
+async def test_a_wildcard_lets_any_page_call_without_cookies(settings: Settings, db: None) -> None:
+    app = build_app(
+        load_settings({"DATABASE_URL": settings.database_url, "CORS_ALLOWED_ORIGINS": "*"})
+    )
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        preflight = await http.options("/graphql", headers=_preflight(UNLISTED))
+        answer = await http.post("/graphql", json=TYPENAME, headers={"origin": UNLISTED})
+
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in preflight.headers
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == "*"

@@ -189,6 +189,8 @@ async def test_staff_download_a_csv_and_see_the_dashboard(browser: Browser, offi
     browser.screenshot("dashboard")
     bars = browser.driver.find_elements(By.CSS_SELECTOR, "#aging-USD svg rect")
     assert bars
+    browser.driver.set_window_size(1920, 1080)
+    browser.screenshot("dashboard-1920")
 
 
 async def test_a_first_sign_in_enrolls_the_authenticator_from_the_qr_code(

@@ -10,7 +10,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
@@ -82,6 +82,13 @@ class Browser:
         assert buttons, f"no button {button_text!r}"
         buttons[0].click()
 
+    def policy_violations(self) -> list[str]:
+        """What the browser's console said the Content-Security-Policy refused."""
+        entries: list[dict[str, Any]] = self.driver.get_log("browser")  # type: ignore[no-untyped-call]
+        return [
+            entry["message"] for entry in entries if "Content Security Policy" in entry["message"]
+        ]
+
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
@@ -101,12 +108,16 @@ def chromium(base_url: str, downloads: Path, width: int = 1280) -> Iterator[Brow
         f"--window-size={width},1000",
     ):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option(
         "prefs",
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser = Browser(driver, base_url, downloads)
     try:
-        yield Browser(driver, base_url, downloads)
+        yield browser
+        # the console works under its own strict policy: nothing was refused on the way
+        assert browser.policy_violations() == []
     finally:
         driver.quit()
