@@ -130,6 +130,16 @@ async def test_staff_find_a_patient_record_a_check_and_see_the_balance_drop(
     browser.screenshot("patient-search")
     browser.driver.find_element(By.LINK_TEXT, "Amara O.").click()
     browser.wait_for_text("Contact details")
+    browser.fill("Phone", "(312) 555-0148", within="#contact-form")
+    browser.press("Save contact details", within="#contact-form")
+    browser.wait_for_text("Contact details saved.")
+    browser.press("Add a coverage", within="#coverage-form")
+    browser.fill("Payer", "Acme Health", within="#coverage-form")
+    browser.fill("Member id", "ACM-2231", within="#coverage-form")
+    browser.press("Save coverages", within="#coverage-form")
+    browser.wait_for_text("Coverages saved.")
+    assert browser.element("#field-phone").get_attribute("value") == "+13125550148"
+    assert browser.element("#field-memberId-0").get_attribute("value") == "ACM-2231"
     browser.screenshot("patient-record")
 
     browser.driver.find_element(By.LINK_TEXT, office.invoice_number).click()

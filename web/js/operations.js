@@ -98,10 +98,6 @@ export const ADD_SHIPMENT = `mutation AddShipment($input: AddShipmentInput!) {
   addShipment(input: $input) { shipment { id status trackingNumber } errors { code field message } }
 }`;
 
-export const PDF_LINK = `mutation CreateInvoicePdfLink($invoiceId: ID!) {
-  createInvoicePdfLink(invoiceId: $invoiceId) { url expiresAt errors { code field message } }
-}`;
-
 export const STAFF_INVOICES = `query StaffInvoices($first: Int, $after: String, $filter: StaffInvoiceFilter, $orderBy: InvoiceOrder) {
   invoices(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount

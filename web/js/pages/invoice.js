@@ -1,10 +1,11 @@
 // One invoice: its lines, payments and shipments, and what staff do with it: an
-// insurance decision, an offline payment, an adjustment, a refund, a shipment, a PDF.
+// insurance decision, an offline payment, an adjustment, a refund, a shipment. (No PDF:
+// createInvoicePdfLink is the patient's own; the API refuses it to staff.)
 
 import { call, idempotencyKey } from "../api.js";
 import { errorList, field, formValues, h, money, table, text } from "../dom.js";
 import {
-  ADD_SHIPMENT, ADJUST_INVOICE, INVOICE_DETAIL, PDF_LINK, RECORD_INSURANCE,
+  ADD_SHIPMENT, ADJUST_INVOICE, INVOICE_DETAIL, RECORD_INSURANCE,
   RECORD_OFFLINE_PAYMENT, REFUND_PAYMENT,
 } from "../operations.js";
 import { can } from "../session.js";
@@ -60,29 +61,7 @@ async function render(container, id, message) {
         s.items.map((item) => `${item.quantity} × ${text(item.line.description)}`).join(", "),
       ]),
     ),
-    pdfSection(invoice),
     can.act() ? actions(invoice, reload) : h("p", { class: "muted" }, "Your role may read this invoice, not change it."),
-  );
-}
-
-function pdfSection(invoice) {
-  const out = h("span", { "aria-live": "polite" });
-  return h(
-    "p",
-    {},
-    h("button", {
-      type: "button", class: "secondary", id: "pdf-statement",
-      onclick: async () => {
-        const { createInvoicePdfLink: link } = await call(PDF_LINK, { invoiceId: invoice.id });
-        out.replaceChildren(
-          link.errors.length
-            ? errorList(link.errors)
-            : h("a", { href: link.url, target: "_blank", rel: "noopener noreferrer" }, "Open the PDF statement (link valid 5 minutes)"),
-        );
-      },
-    }, "PDF statement"),
-    " ",
-    out,
   );
 }
 
