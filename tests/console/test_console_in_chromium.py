@@ -175,6 +175,10 @@ async def test_staff_resolve_a_flagged_payment(browser: Browser, office: Office)
     browser.open("/console/#/worklists/insurance")
     browser.wait_for_text("pending 30+ days")
     browser.screenshot("worklist-insurance")
+    browser.open("/console/#/worklists/disputed")
+    browser.wait_for_text("0 disputed payment(s)")
+    browser.open("/console/#/worklists/paper")
+    browser.wait_for_text("Paper statements to print and mail")
 
 
 async def test_staff_download_a_csv_and_see_the_dashboard(browser: Browser, office: Office) -> None:
