@@ -2,7 +2,7 @@
 // navigation, hash routes and the idle sign-out.
 
 import { ApiError, refresh } from "./api.js";
-import { h } from "./dom.js";
+import { h, put } from "./dom.js";
 import { auditPage } from "./pages/audit.js";
 import { dashboardPage } from "./pages/dashboard.js";
 import { exportsPage } from "./pages/exports.js";
@@ -40,7 +40,7 @@ export function say(message) {
 }
 
 function show(...content) {
-  main.replaceChildren(...content);
+  put(main, ...content);
 }
 
 function homeRoute() {
@@ -49,7 +49,7 @@ function homeRoute() {
 }
 
 function renderChrome() {
-  nav.replaceChildren(
+  put(nav,
     ...LINKS.filter(([, , allowed]) => allowed()).map(([href, label]) => {
       const current = location.hash.startsWith(href.split("/").slice(0, 2).join("/"));
       return h("a", { href, "aria-current": current ? "page" : null }, label);
@@ -59,15 +59,15 @@ function renderChrome() {
 }
 
 function renderWho() {
-  who.replaceChildren(
+  put(who,
     h("span", {}, `${state.me.email} (${state.me.roles.join(", ").toLowerCase()})`),
     h("button", { type: "button", id: "sign-out", onclick: () => endSession("You signed out.") }, "Sign out"),
   );
 }
 
 function clearChrome() {
-  nav.replaceChildren();
-  who.replaceChildren();
+  put(nav);
+  put(who);
 }
 
 async function route() {

@@ -17,6 +17,11 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// replaceChildren that leaves out null, undefined and false (it would write "null").
+export function put(element, ...children) {
+  element.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 export function svg(tag, attributes = {}, ...children) {
   const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [name, value] of Object.entries(attributes)) {

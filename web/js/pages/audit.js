@@ -1,7 +1,7 @@
 // The access log for auditors, newest first, with filters.
 
 import { call } from "../api.js";
-import { errorList, field, formValues, h, table, text } from "../dom.js";
+import { errorList, field, formValues, h, put, table, text } from "../dom.js";
 import { AUDIT_TRAIL } from "../operations.js";
 
 export async function auditPage() {
@@ -37,12 +37,12 @@ export async function auditPage() {
       const more = auditTrail.pageInfo.hasNextPage
         ? h("button", { type: "button", class: "secondary", onclick: () => load(filter, auditTrail.pageInfo.endCursor) }, "Next page")
         : null;
-      results.replaceChildren(
+      put(results,
         table("Access log", ["When", "Actor", "Role", "Action", "Resource", "Patient", "Outcome", "IP", "Request id"], rows),
         more,
       );
     } catch (error) {
-      results.replaceChildren(errorList([{ code: error.code, message: error.message }]));
+      put(results, errorList([{ code: error.code, message: error.message }]));
     }
   };
   form.addEventListener("submit", async (event) => {

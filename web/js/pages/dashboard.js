@@ -2,7 +2,7 @@
 // drawn as inline SVG with the numbers beside them in a table for screen readers.
 
 import { call } from "../api.js";
-import { field, h, money, svg, table } from "../dom.js";
+import { field, h, money, put, svg, table } from "../dom.js";
 import { COLLECTIONS, LOCATIONS, RECEIVABLES } from "../operations.js";
 
 const WEEKS = 12;
@@ -63,7 +63,7 @@ async function render(body) {
         weeks.map((w) => [w.start.slice(0, 10), money(w.billed), money(w.collected), money(w.refunded), money(w.adjusted)])),
     );
   });
-  body.replaceChildren(...(sections.length ? sections : [h("p", {}, "No receivables yet.")]));
+  put(body, ...(sections.length ? sections : [h("p", {}, "No receivables yet.")]));
 }
 
 // Values are for drawing only (the tables beside the charts hold the exact Decimals).

@@ -1,7 +1,7 @@
 // CSV exports: a 5-minute link to a file with only the columns the role may see.
 
 import { call } from "../api.js";
-import { errorList, field, formValues, h } from "../dom.js";
+import { errorList, field, formValues, h, put } from "../dom.js";
 import { CREATE_EXPORT, LOCATIONS } from "../operations.js";
 
 const KINDS = [
@@ -33,7 +33,7 @@ export async function exportsPage() {
     const v = formValues(form);
     const input = { kind: v.kind, from: v.from || null, to: v.to || null, locationId: v.locationId || null };
     const { createExport } = await call(CREATE_EXPORT, { input });
-    result.replaceChildren(
+    put(result,
       createExport.errors.length
         ? errorList(createExport.errors)
         : h("p", {}, h("a", { href: createExport.url, download: `${v.kind.toLowerCase()}.csv`, id: "export-download" }, "Download the CSV"),

@@ -3,7 +3,7 @@
 // createInvoicePdfLink is the patient's own; the API refuses it to staff.)
 
 import { call, idempotencyKey } from "../api.js";
-import { errorList, field, formValues, h, money, table, text } from "../dom.js";
+import { errorList, field, formValues, h, money, put, table, text } from "../dom.js";
 import {
   ADD_SHIPMENT, ADJUST_INVOICE, INVOICE_DETAIL, RECORD_INSURANCE,
   RECORD_OFFLINE_PAYMENT, REFUND_PAYMENT,
@@ -19,11 +19,11 @@ export async function invoicePage(id) {
 async function render(container, id, message) {
   const { node: invoice } = await call(INVOICE_DETAIL, { id });
   if (!invoice) {
-    container.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "There is no such invoice."));
+    put(container, h("h1", {}, "Not found"), h("p", {}, "There is no such invoice."));
     return;
   }
   const reload = (note) => render(container, id, note);
-  container.replaceChildren(
+  put(container,
     h("h1", {}, `Invoice ${invoice.number}`),
     message ? h("p", { class: "ok", role: "status", id: "action-result" }, message) : null,
     h(
@@ -70,13 +70,13 @@ function actionForm(id, title, fields, submit, reload) {
   const form = h("form", { class: "card", id }, h("h2", {}, title), h("div", { class: "row" }, fields), messages, h("button", { type: "submit" }, title));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    messages.replaceChildren();
+    put(messages);
     try {
       const payload = await submit(formValues(form));
-      if (payload.errors.length) messages.replaceChildren(errorList(payload.errors));
+      if (payload.errors.length) put(messages, errorList(payload.errors));
       else await reload(`${title}: done.`);
     } catch (error) {
-      messages.replaceChildren(errorList([{ code: error.code || "ERROR", message: error.message }]));
+      put(messages, errorList([{ code: error.code || "ERROR", message: error.message }]));
     }
   });
   return form;

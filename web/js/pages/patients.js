@@ -2,7 +2,7 @@
 // details and coverages to edit, invoices and payments.
 
 import { call } from "../api.js";
-import { errorList, field, formValues, h, money, table, text } from "../dom.js";
+import { errorList, field, formValues, h, money, put, table, text } from "../dom.js";
 import { FIND_PATIENTS, PATIENT_RECORD, UPDATE_PATIENT } from "../operations.js";
 import { can } from "../session.js";
 
@@ -28,7 +28,7 @@ export async function patientsPage() {
     event.preventDefault();
     const search = Object.fromEntries(Object.entries(formValues(form)).filter(([, v]) => v.trim()));
     if (!Object.keys(search).length) {
-      results.replaceChildren(h("p", { role: "alert" }, "Give at least one criterion."));
+      put(results, h("p", { role: "alert" }, "Give at least one criterion."));
       return;
     }
     lastSearch = search;
@@ -39,10 +39,10 @@ export async function patientsPage() {
 }
 
 async function runSearch(results, search) {
-  results.replaceChildren(h("p", { class: "muted" }, "Searching…"));
+  put(results, h("p", { class: "muted" }, "Searching…"));
   try {
     const { patients } = await call(FIND_PATIENTS, { search, first: 50 });
-    results.replaceChildren(
+    put(results,
       table(
         `${patients.totalCount} patient(s) found`,
         ["Name", "Account number", "Date of birth"],
@@ -54,7 +54,7 @@ async function runSearch(results, search) {
       ),
     );
   } catch (error) {
-    results.replaceChildren(errorList([{ code: error.code, message: error.message }]));
+    put(results, errorList([{ code: error.code, message: error.message }]));
   }
 }
 
@@ -67,11 +67,11 @@ export async function patientPage(id) {
 async function renderPatient(container, id, message) {
   const { node: patient } = await call(PATIENT_RECORD, { id, first: 50 });
   if (!patient) {
-    container.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "There is no such patient."));
+    put(container, h("h1", {}, "Not found"), h("p", {}, "There is no such patient."));
     return;
   }
   const reload = (note) => renderPatient(container, id, note);
-  container.replaceChildren(
+  put(container,
     h("h1", {}, patient.firstName && patient.lastName ? `${patient.firstName} ${patient.lastName}` : patient.displayName),
     message ? h("p", { class: "ok", role: "status" }, message) : null,
     h(
@@ -148,7 +148,7 @@ function contactForm(patient, reload) {
       };
     }
     const { updatePatient } = await call(UPDATE_PATIENT, { input });
-    if (updatePatient.errors.length) messages.replaceChildren(errorList(updatePatient.errors));
+    if (updatePatient.errors.length) put(messages, errorList(updatePatient.errors));
     else await reload("Contact details saved.");
   });
   return form;
@@ -194,7 +194,7 @@ function coverageForm(patient, reload) {
       });
     }
     const { updatePatient } = await call(UPDATE_PATIENT, { input: { patientId: patient.id, coverages } });
-    if (updatePatient.errors.length) messages.replaceChildren(errorList(updatePatient.errors));
+    if (updatePatient.errors.length) put(messages, errorList(updatePatient.errors));
     else await reload("Coverages saved.");
   });
   return form;

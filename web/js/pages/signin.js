@@ -3,7 +3,7 @@
 
 import qrcode from "../../vendor/qrcode-generator/qrcode.mjs";
 import { ApiError, anonymous, call, setSession } from "../api.js";
-import { errorList, field, formValues, h, svg } from "../dom.js";
+import { errorList, field, formValues, h, put, svg } from "../dom.js";
 import { CONFIRM_TOTP, LOGIN, START_TOTP, VERIFY_MFA } from "../operations.js";
 
 export function signInPage(onSignedIn) {
@@ -20,11 +20,11 @@ export function signInPage(onSignedIn) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { email, password } = formValues(form);
-    messages.replaceChildren();
+    put(messages);
     try {
       const { login } = await anonymous(LOGIN, { email, password });
       if (login.errors.length) {
-        messages.replaceChildren(errorList(login.errors));
+        put(messages, errorList(login.errors));
       } else if (login.mfaRequired) {
         form.replaceWith(codeForm(login.mfaTicket, onSignedIn));
       } else {
@@ -32,7 +32,7 @@ export function signInPage(onSignedIn) {
         await onSignedIn();
       }
     } catch (error) {
-      messages.replaceChildren(errorList([{ code: error.code || "ERROR", message: error.message }]));
+      put(messages, errorList([{ code: error.code || "ERROR", message: error.message }]));
     }
   });
   return [form];
@@ -51,18 +51,18 @@ function codeForm(ticket, onSignedIn) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    messages.replaceChildren();
+    put(messages);
     const { code } = formValues(form);
     try {
       const { verifyMfa } = await anonymous(VERIFY_MFA, { ticket, code: code.trim() });
       if (verifyMfa.errors.length) {
-        messages.replaceChildren(errorList(verifyMfa.errors));
+        put(messages, errorList(verifyMfa.errors));
         return;
       }
       setSession(verifyMfa.session);
       await onSignedIn();
     } catch (error) {
-      messages.replaceChildren(errorList([{ code: error.code || "ERROR", message: error.message }]));
+      put(messages, errorList([{ code: error.code || "ERROR", message: error.message }]));
     }
   });
   setTimeout(() => form.querySelector("input").focus(), 0);
@@ -79,7 +79,7 @@ async function start(area, onEnrolled) {
   try {
     const { startTotpEnrollment: started } = await call(START_TOTP);
     if (started.errors.length) {
-      area.replaceChildren(errorList(started.errors));
+      put(area, errorList(started.errors));
       return;
     }
     const messages = h("div", { "aria-live": "assertive" });
@@ -95,24 +95,24 @@ async function start(area, onEnrolled) {
       const { code } = formValues(form);
       const { confirmTotpEnrollment: confirmed } = await call(CONFIRM_TOTP, { code: code.trim() });
       if (confirmed.errors.length) {
-        messages.replaceChildren(errorList(confirmed.errors));
+        put(messages, errorList(confirmed.errors));
         return;
       }
-      area.replaceChildren(
+      put(area,
         h("h2", {}, "Recovery codes"),
         h("p", {}, "Keep these somewhere safe. Each works once, if you lose your authenticator. They are shown only now."),
         h("ul", { class: "codes", id: "recovery-codes" }, confirmed.recoveryCodes.map((c) => h("li", {}, c))),
         h("button", { type: "button", id: "enrollment-done", onclick: () => onEnrolled() }, "I saved them, continue"),
       );
     });
-    area.replaceChildren(
+    put(area,
       h("p", {}, "Your role needs an authenticator app before anything else. Scan this code with it:"),
       h("figure", { class: "qr" }, qrSvg(started.provisioningUri), h("figcaption", { class: "muted" }, "QR code of your authenticator key")),
       h("p", {}, "Or type this key into the app: ", h("code", { id: "totp-secret" }, started.secret)),
       form,
     );
   } catch (error) {
-    area.replaceChildren(errorList([{ code: error instanceof ApiError ? error.code : "ERROR", message: error.message }]));
+    put(area, errorList([{ code: error instanceof ApiError ? error.code : "ERROR", message: error.message }]));
   }
 }
 

@@ -2,7 +2,7 @@
 // resolve, disputed payments and the paper-statement queue.
 
 import { call } from "../api.js";
-import { errorList, field, formValues, h, money, table, text } from "../dom.js";
+import { errorList, field, formValues, h, money, put, table, text } from "../dom.js";
 import { MARK_MAILED, PAPER_QUEUE, RESOLVE_REVIEW, STAFF_INVOICES, STAFF_PAYMENTS } from "../operations.js";
 import { can } from "../session.js";
 
@@ -56,7 +56,7 @@ async function insurance(body) {
   );
   const load = async () => {
     const { invoices } = await call(STAFF_INVOICES, { first: 100, filter: { insurancePendingDays: pendingDays } });
-    list.replaceChildren(table(`${invoices.totalCount} invoice(s) pending ${pendingDays}+ days`, INVOICE_HEADERS, invoiceRows(invoices)));
+    put(list, table(`${invoices.totalCount} invoice(s) pending ${pendingDays}+ days`, INVOICE_HEADERS, invoiceRows(invoices)));
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -64,14 +64,14 @@ async function insurance(body) {
     await load();
   });
   await load();
-  body.replaceChildren(form, list);
+  put(body, form, list);
 }
 
 async function overdue(body) {
   const { invoices } = await call(STAFF_INVOICES, {
     first: 100, filter: { overdue: true }, orderBy: { field: "DUE_AT", direction: "ASC" },
   });
-  body.replaceChildren(table(`${invoices.totalCount} overdue invoice(s)`, INVOICE_HEADERS, invoiceRows(invoices)));
+  put(body, table(`${invoices.totalCount} overdue invoice(s)`, INVOICE_HEADERS, invoiceRows(invoices)));
 }
 
 function paymentRow(node, extra = []) {
@@ -92,7 +92,7 @@ const PAYMENT_HEADERS = ["Created", "Patient", "Channel", "Status", "Amount", "R
 async function flagged(body) {
   const { payments } = await call(STAFF_PAYMENTS, { first: 100, filter: { needsReview: true } });
   const rows = payments.edges.map(({ node }) => paymentRow(node, can.act() ? [resolveForm(node, body)] : []));
-  body.replaceChildren(
+  put(body,
     table(`${payments.totalCount} payment(s) to resolve`, can.act() ? [...PAYMENT_HEADERS, "Decision"] : PAYMENT_HEADERS, rows),
   );
 }
@@ -117,7 +117,7 @@ function resolveForm(payment, body) {
       input: { paymentId: payment.id, resolution: v[`resolution-${suffix}`], note: v[`note-${suffix}`] || null },
     });
     if (resolved.errors.length) {
-      messages.replaceChildren(errorList(resolved.errors));
+      put(messages, errorList(resolved.errors));
       return;
     }
     await flagged(body);
@@ -128,7 +128,7 @@ function resolveForm(payment, body) {
 
 async function disputed(body) {
   const { payments } = await call(STAFF_PAYMENTS, { first: 100, filter: { disputed: true } });
-  body.replaceChildren(
+  put(body,
     table(`${payments.totalCount} disputed payment(s)`, PAYMENT_HEADERS, payments.edges.map(({ node }) => paymentRow(node))),
   );
 }
@@ -150,5 +150,5 @@ async function paper(body) {
         }, "Mark mailed")
       : "",
   ]);
-  body.replaceChildren(table("Paper statements to print and mail", ["Requested", "Patient", "Invoices", ""], rows));
+  put(body, table("Paper statements to print and mail", ["Requested", "Patient", "Invoices", ""], rows));
 }
