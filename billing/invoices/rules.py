@@ -173,6 +173,47 @@ async def record_insurance_decision(
     return invoice
 
 
+async def reverse_insurance_decision(
+    invoice_id: int,
+    paid_minor: int,
+    denied_minor: int,
+    *,
+    actor_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> Invoice:
+    """Undo an insurance decision the payer took back (an 835 reversal claim).
+
+    The paid part is pending with the insurer again (``INSURANCE_REVERSED``) and the part
+    the decision moved to the patient goes back to the insurer (``INSURANCE_EXPECTED``), so
+    the invoice stands as before the decision. ``INVALID_AMOUNT`` when more is reversed
+    than the insurer paid.
+    """
+    for value, field in ((paid_minor, "paid_minor"), (denied_minor, "denied_minor")):
+        _require_amount(value, field, minimum=0)
+    if paid_minor + denied_minor == 0:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "The reversal has no amount.", "paid_minor")
+    keys = [f"{dedupe_key}:reversed", f"{dedupe_key}:re-expected"] if dedupe_key else []
+    async with in_transaction():
+        invoice = await _lock_invoice(invoice_id)
+        if keys and await LedgerEntry.filter(invoice_id=invoice.id, dedupe_key__in=keys).exists():
+            return invoice  # This reversal is already booked.
+        figures = summarize(await LedgerEntry.filter(invoice_id=invoice.id))
+        if paid_minor > figures.insurance_paid or denied_minor > figures.insurance_denied:
+            raise DomainError(
+                ErrorCode.INVALID_AMOUNT, "The reversal exceeds what was decided.", "paid_minor"
+            )
+        reversal = [
+            Posting(kind, amount, actor_id=actor_id, dedupe_key=key)
+            for kind, amount, key in (
+                (LedgerEntryKind.INSURANCE_REVERSED, paid_minor, keys[0] if keys else None),
+                (LedgerEntryKind.INSURANCE_EXPECTED, denied_minor, keys[1] if keys else None),
+            )
+            if amount > 0
+        ]
+        await post_entries(invoice, reversal)
+    return invoice
+
+
 async def adjust_invoice(
     invoice_id: int,
     amount_minor: int,

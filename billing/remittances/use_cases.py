@@ -1,0 +1,317 @@
+"""What billing staff do with remittances: upload an 835, post a claim by hand.
+
+Each use case opens its transaction, applies the rules and appends its access-log records
+inside it: one for the remittance, and one per invoice a claim posted to (with its
+patient), so the log shows whose bills a file touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from billing.audit.buffer import AuditBuffer, AuditedAction
+from billing.audit.chain import AuditRecord
+from billing.errors import DomainError, ErrorCode
+from billing.notifications.outbox import queue_notification
+from billing.remittances.posting import (
+    REMITTANCE_CURRENCY,
+    ClaimDoesNotFit,
+    ClaimFigures,
+    PostedClaim,
+    post_claim,
+)
+from billing.remittances.x12 import ParsedClaim, ParsedRemittance, parse_835
+from models.enums import AuditOutcome
+from models.invoices import Invoice
+from models.notifications import NotificationKind
+from models.remittances import (
+    Remittance,
+    RemittanceClaim,
+    RemittanceClaimStatus,
+    RemittanceStatus,
+)
+
+RESOURCE_TYPE = "Remittance"
+UPLOAD_REMITTANCE = AuditedAction("remittance.upload", RESOURCE_TYPE)
+MATCH_REMITTANCE_CLAIM = AuditedAction("remittance.match_claim", "RemittanceClaim")
+POST_CLAIM = AuditedAction("remittance.claim_posted", "Invoice")
+MAX_FILE_NAME = 255
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedRemittance:
+    """The stored remittance; ``duplicate`` when the same file had been posted before."""
+
+    remittance: Remittance
+    duplicate: bool
+
+
+async def upload_remittance(
+    audit: AuditBuffer, file_name: str, content: str
+) -> UploadedRemittance:
+    """Validate, store and post an 835 file, claim by claim.
+
+    Refuses (``INVALID_REMITTANCE``, ``REMITTANCE_UNBALANCED``), storing nothing, a file that
+    does not validate against 005010X221A1 or whose payment (BPR02) is not the paid claims
+    less the provider-level adjustments (PLB). The same trace number (TRN02) from the same
+    payer (TRN03) again answers the remittance stored the first time and posts nothing.
+    """
+    name = file_name.strip()
+    if not name or len(name) > MAX_FILE_NAME:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"fileName must be 1-{MAX_FILE_NAME} characters.", "fileName"
+        )
+    # Validating is CPU work of seconds on a large file: off the event loop.
+    parsed = await asyncio.to_thread(parse_835, content)
+    _check_balanced(parsed)
+    payer_key = (parsed.payer_key or parsed.payer_name)[:80]
+    try:
+        async with in_transaction():
+            remittance = await Remittance.create(
+                payer_key=payer_key,
+                payer_name=parsed.payer_name[:200],
+                trace_number=parsed.trace_number[:80],
+                file_name=name,
+                payment_minor=parsed.payment_minor,
+                currency=REMITTANCE_CURRENCY,
+                status=RemittanceStatus.POSTED,
+                claim_count=len(parsed.claims),
+                uploaded_by_id=audit.actor.user_id,
+            )
+            records = await _post_claims(audit, remittance, parsed.claims)
+            records.append(
+                audit.make_record(
+                    UPLOAD_REMITTANCE.name,
+                    AuditOutcome.SUCCESS,
+                    resource_type=RESOURCE_TYPE,
+                    resource_id=str(remittance.id),
+                )
+            )
+            await audit.write_many_now(records)
+    except IntegrityError:
+        existing = await Remittance.get_or_none(
+            payer_key=payer_key, trace_number=parsed.trace_number[:80]
+        )
+        if existing is None:
+            raise
+        async with in_transaction():
+            await audit.record_success(
+                UPLOAD_REMITTANCE, resource_id=existing.id, reference="duplicate"
+            )
+        return UploadedRemittance(existing, duplicate=True)
+    return UploadedRemittance(remittance, duplicate=False)
+
+
+async def match_remittance_claim(
+    audit: AuditBuffer, claim_id: int, invoice_id: int
+) -> RemittanceClaim:
+    """Post an ``UNMATCHED`` claim to the invoice staff chose, by the same rules as the
+    upload. ``NOT_FOUND`` for no such claim or invoice, ``CLAIM_ALREADY_POSTED`` when it is
+    not unmatched, ``CLAIM_DOES_NOT_FIT`` (nothing changed) when its amounts do not fit."""
+    async with in_transaction():
+        claim = await RemittanceClaim.get_or_none(id=claim_id).select_related("remittance")
+        if claim is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such remittance claim.", "claimId")
+        invoice = await Invoice.get_or_none(id=invoice_id)
+        if invoice is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoiceId")
+        # A conditional update: of two staff matching one claim at once, one posts it.
+        taken = await RemittanceClaim.filter(
+            id=claim.id, status=RemittanceClaimStatus.UNMATCHED
+        ).update(status=RemittanceClaimStatus.POSTED, invoice_id=invoice.id)
+        if not taken:
+            raise DomainError(
+                ErrorCode.CLAIM_ALREADY_POSTED, "The claim is not waiting to be matched.", "claimId"
+            )
+        try:
+            posted = await post_claim(
+                _figures_of_row(claim),
+                invoice,
+                payer_key=claim.remittance.payer_key,
+                dedupe_key=_dedupe_key(claim.remittance_id, claim.position),
+                actor_id=audit.actor.user_id,
+            )
+        except ClaimDoesNotFit as refused:
+            raise DomainError(
+                ErrorCode.CLAIM_DOES_NOT_FIT,
+                f"The claim does not fit the invoice ({refused.reason}).",
+                "invoiceId",
+            ) from refused
+        await RemittanceClaim.filter(id=claim.id).update(
+            unmatched_reason="",
+            denied_minor=posted.denied_minor,
+            reverses_id=posted.reversed_claim_id,
+            posted_at=datetime.now(UTC),
+        )
+        await Remittance.filter(id=claim.remittance_id).update(
+            unmatched_count=await RemittanceClaim.filter(
+                remittance_id=claim.remittance_id, status=RemittanceClaimStatus.UNMATCHED
+            ).count()
+        )
+        remittance = await Remittance.get(id=claim.remittance_id)
+        if remittance.unmatched_count == 0:
+            await Remittance.filter(id=remittance.id).update(status=RemittanceStatus.POSTED)
+        await _notify_balance(posted, remittance.id)
+        await audit.write_many_now(
+            [
+                _posted_record(audit, posted),
+                audit.make_record(
+                    MATCH_REMITTANCE_CLAIM.name,
+                    AuditOutcome.SUCCESS,
+                    resource_type=MATCH_REMITTANCE_CLAIM.resource_type,
+                    resource_id=str(claim.id),
+                    patient_id=invoice.patient_id,
+                ),
+            ]
+        )
+    return await RemittanceClaim.get(id=claim.id)
+
+
+def _check_balanced(parsed: ParsedRemittance) -> None:
+    expected = sum(claim.paid_minor for claim in parsed.claims) - parsed.provider_adjustments_minor
+    if parsed.payment_minor != expected:
+        raise DomainError(
+            ErrorCode.REMITTANCE_UNBALANCED,
+            "The payment (BPR02) is not the sum of the paid claims (CLP04) less the "
+            "provider-level adjustments (PLB).",
+            "content",
+        )
+
+
+async def _post_claims(
+    audit: AuditBuffer, remittance: Remittance, claims: Sequence[ParsedClaim]
+) -> list[AuditRecord]:
+    invoices = await _invoices_by_number({claim.claim_number for claim in claims})
+    rows: list[RemittanceClaim] = []
+    records: list[AuditRecord] = []
+    now = datetime.now(UTC)
+    for position, parsed in enumerate(claims):
+        figures = _figures_of(parsed)
+        row = RemittanceClaim(
+            remittance_id=remittance.id,
+            position=position,
+            claim_number=parsed.claim_number[:38],
+            status_code=parsed.status_code,
+            payer_claim_number=parsed.payer_claim_number[:50],
+            charged_minor=parsed.charged_minor,
+            paid_minor=parsed.paid_minor,
+            patient_responsibility_minor=figures.patient_responsibility_minor,
+            write_off_minor=figures.write_off_minor,
+            adjustments=[
+                {"group": a.group, "reason": a.reason, "amount_minor": a.amount_minor}
+                for a in parsed.adjustments
+            ],
+            status=RemittanceClaimStatus.UNMATCHED,
+        )
+        invoice = invoices.get(parsed.claim_number)
+        row.invoice_id = invoice.id if invoice else None
+        try:
+            posted = await post_claim(
+                figures,
+                invoice,
+                payer_key=remittance.payer_key,
+                dedupe_key=_dedupe_key(remittance.id, position),
+                actor_id=audit.actor.user_id,
+            )
+        except ClaimDoesNotFit as refused:
+            row.unmatched_reason = refused.reason
+        else:
+            invoices[parsed.claim_number] = posted.invoice
+            row.status = RemittanceClaimStatus.POSTED
+            row.denied_minor = posted.denied_minor
+            row.reverses_id = posted.reversed_claim_id
+            row.posted_at = now
+            await _notify_balance(posted, remittance.id)
+            records.append(_posted_record(audit, posted))
+        rows.append(row)
+    for start in range(0, len(rows), _LOOKUP_CHUNK):
+        await RemittanceClaim.bulk_create(rows[start : start + _LOOKUP_CHUNK])
+    unmatched = sum(1 for row in rows if row.status is RemittanceClaimStatus.UNMATCHED)
+    if unmatched:
+        await Remittance.filter(id=remittance.id).update(
+            unmatched_count=unmatched, status=RemittanceStatus.NEEDS_MATCHING
+        )
+        remittance.unmatched_count = unmatched
+        remittance.status = RemittanceStatus.NEEDS_MATCHING
+    return records
+
+
+async def _invoices_by_number(numbers: set[str]) -> dict[str, Invoice]:
+    wanted = sorted(numbers)
+    found: dict[str, list[Invoice]] = {}
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        for invoice in await Invoice.filter(number__in=wanted[start : start + _LOOKUP_CHUNK]):
+            found.setdefault(invoice.number, []).append(invoice)
+    # A number two locations share names no one invoice: left for staff to match.
+    return {number: rows[0] for number, rows in found.items() if len(rows) == 1}
+
+
+async def _notify_balance(posted: PostedClaim, remittance_id: int) -> None:
+    """The usual "you have a balance" message when the patient now owes something."""
+    if posted.invoice.balance_minor > 0 and posted.denied_minor > 0:
+        await queue_notification(
+            posted.invoice.patient_id,
+            NotificationKind.INVOICE_OVERDUE,
+            f"invoice-{posted.invoice.id}-remittance-{remittance_id}",
+        )
+
+
+def _posted_record(audit: AuditBuffer, posted: PostedClaim) -> AuditRecord:
+    return audit.make_record(
+        POST_CLAIM.name,
+        AuditOutcome.SUCCESS,
+        resource_type=POST_CLAIM.resource_type,
+        resource_id=str(posted.invoice.id),
+        patient_id=posted.invoice.patient_id,
+    )
+
+
+def _dedupe_key(remittance_id: int, position: int) -> str:
+    return f"remittance:{remittance_id}:claim:{position}"
+
+
+def _figures_of(parsed: ParsedClaim) -> ClaimFigures:
+    return ClaimFigures(
+        claim_number=parsed.claim_number,
+        status_code=parsed.status_code,
+        payer_claim_number=parsed.payer_claim_number,
+        charged_minor=parsed.charged_minor,
+        paid_minor=parsed.paid_minor,
+        patient_responsibility_minor=parsed.patient_responsibility_minor,
+        write_off_minor=parsed.write_off_minor,
+        adjustment_codes=_codes(
+            (a.group, a.reason) for a in parsed.adjustments if a.group != "PR"
+        ),
+    )
+
+
+def _figures_of_row(row: RemittanceClaim) -> ClaimFigures:
+    adjustments = row.adjustments if isinstance(row.adjustments, list) else []
+    return ClaimFigures(
+        claim_number=row.claim_number,
+        status_code=row.status_code,
+        payer_claim_number=row.payer_claim_number,
+        charged_minor=row.charged_minor,
+        paid_minor=row.paid_minor,
+        patient_responsibility_minor=row.patient_responsibility_minor,
+        write_off_minor=row.write_off_minor,
+        adjustment_codes=_codes(
+            (str(a["group"]), str(a["reason"])) for a in adjustments if a.get("group") != "PR"
+        ),
+    )
+
+
+def _codes(pairs: Iterable[tuple[str, str]]) -> str:
+    seen: list[str] = []
+    for group, reason in pairs:
+        code = f"{group}-{reason}"
+        if code not in seen:
+            seen.append(code)
+    return " ".join(seen)[:400]
