@@ -69,9 +69,10 @@ def build_835(
             body.append("*".join(elements).rstrip("*"))
         body.append(f"NM1*QC*1*DOE*JANE****MI*W{index:08d}")
     if provider_adjustments:
-        pairs = "*".join(f"{reason}:ADJ{n}*{_money(a)}" for n, (reason, a) in enumerate(
-            provider_adjustments, start=1
-        ))
+        pairs = "*".join(
+            f"{reason}:ADJ{n}*{_money(a)}"
+            for n, (reason, a) in enumerate(provider_adjustments, start=1)
+        )
         body.append(f"PLB*1234567893*20261231*{pairs}")
     segments = [
         "ISA*00*          *00*          *ZZ*ACMEPAYER      *ZZ*GOODCLINIC     *260101*1200*^"
@@ -89,7 +90,9 @@ def build_835(
 def _fixtures() -> dict[str, str]:
     co45 = ("CO", "45", 5_000)
     return {
-        "paid.835": build_835([Claim("L1-000001", 20_000, 15_000, adjustments=[co45])], trace="PAID0001"),
+        "paid.835": build_835(
+            [Claim("L1-000001", 20_000, 15_000, adjustments=[co45])], trace="PAID0001"
+        ),
     }
 
 

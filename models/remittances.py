@@ -8,7 +8,7 @@ stored, and posted, once. No patient name or member id from the file is kept.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -79,7 +79,7 @@ class RemittanceClaim(Model):
     write_off_minor = fields.BigIntField()
     denied_minor = fields.BigIntField(default=0)
     # [{"group": "CO", "reason": "45", "amount_minor": 5000}, ...]
-    adjustments = fields.JSONField(default=list)
+    adjustments: Any = fields.JSONField(default=list)
     status = fields.CharEnumField(RemittanceClaimStatus)
     # Why it is unmatched, a code such as UNKNOWN_INVOICE; empty once posted.
     unmatched_reason = fields.CharField(max_length=40, default="")

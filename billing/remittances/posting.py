@@ -133,7 +133,9 @@ async def _reverse(
             remittance__payer_key=payer_key,
             paid_minor=-claim.paid_minor,
             charged_minor=-claim.charged_minor,
-            **({"payer_claim_number": claim.payer_claim_number} if claim.payer_claim_number else {}),
+            **(
+                {"payer_claim_number": claim.payer_claim_number} if claim.payer_claim_number else {}
+            ),
         )
         .order_by("-id")
         .first()
@@ -141,9 +143,9 @@ async def _reverse(
     if earlier is None:
         raise ClaimDoesNotFit(NO_EARLIER_POSTING)
     # A conditional update: of two reversals of one claim, one wins.
-    taken = await RemittanceClaim.filter(
-        id=earlier.id, status=RemittanceClaimStatus.POSTED
-    ).update(status=RemittanceClaimStatus.REVERSED)
+    taken = await RemittanceClaim.filter(id=earlier.id, status=RemittanceClaimStatus.POSTED).update(
+        status=RemittanceClaimStatus.REVERSED
+    )
     if not taken:
         raise ClaimDoesNotFit(NO_EARLIER_POSTING)
     if earlier.paid_minor or earlier.denied_minor:

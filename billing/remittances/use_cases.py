@@ -53,9 +53,7 @@ class UploadedRemittance:
     duplicate: bool
 
 
-async def upload_remittance(
-    audit: AuditBuffer, file_name: str, content: str
-) -> UploadedRemittance:
+async def upload_remittance(audit: AuditBuffer, file_name: str, content: str) -> UploadedRemittance:
     """Validate, store and post an 835 file, claim by claim.
 
     Refuses (``INVALID_REMITTANCE``, ``REMITTANCE_UNBALANCED``), storing nothing, a file that
@@ -66,7 +64,7 @@ async def upload_remittance(
     name = file_name.strip()
     if not name or len(name) > MAX_FILE_NAME:
         raise DomainError(
-            ErrorCode.INVALID_INPUT, f"fileName must be 1-{MAX_FILE_NAME} characters.", "fileName"
+            ErrorCode.INVALID_INPUT, f"file_name must be 1-{MAX_FILE_NAME} characters.", "file_name"
         )
     # Validating is CPU work of seconds on a large file: off the event loop.
     parsed = await asyncio.to_thread(parse_835, content)
@@ -118,17 +116,19 @@ async def match_remittance_claim(
     async with in_transaction():
         claim = await RemittanceClaim.get_or_none(id=claim_id).select_related("remittance")
         if claim is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No such remittance claim.", "claimId")
+            raise DomainError(ErrorCode.NOT_FOUND, "No such remittance claim.", "claim_id")
         invoice = await Invoice.get_or_none(id=invoice_id)
         if invoice is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoiceId")
+            raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoice_id")
         # A conditional update: of two staff matching one claim at once, one posts it.
         taken = await RemittanceClaim.filter(
             id=claim.id, status=RemittanceClaimStatus.UNMATCHED
         ).update(status=RemittanceClaimStatus.POSTED, invoice_id=invoice.id)
         if not taken:
             raise DomainError(
-                ErrorCode.CLAIM_ALREADY_POSTED, "The claim is not waiting to be matched.", "claimId"
+                ErrorCode.CLAIM_ALREADY_POSTED,
+                "The claim is not waiting to be matched.",
+                "claim_id",
             )
         try:
             posted = await post_claim(
@@ -142,7 +142,7 @@ async def match_remittance_claim(
             raise DomainError(
                 ErrorCode.CLAIM_DOES_NOT_FIT,
                 f"The claim does not fit the invoice ({refused.reason}).",
-                "invoiceId",
+                "invoice_id",
             ) from refused
         await RemittanceClaim.filter(id=claim.id).update(
             unmatched_reason="",
@@ -286,9 +286,7 @@ def _figures_of(parsed: ParsedClaim) -> ClaimFigures:
         paid_minor=parsed.paid_minor,
         patient_responsibility_minor=parsed.patient_responsibility_minor,
         write_off_minor=parsed.write_off_minor,
-        adjustment_codes=_codes(
-            (a.group, a.reason) for a in parsed.adjustments if a.group != "PR"
-        ),
+        adjustment_codes=_codes((a.group, a.reason) for a in parsed.adjustments if a.group != "PR"),
     )
 
 

@@ -122,6 +122,8 @@ def parse_835(content: str) -> ParsedRemittance:
     when the file is not an X12 interchange, not one 835 of that guide, or does not
     validate.
     """
+    if not content.lstrip().startswith("ISA"):
+        raise _invalid("The file is not an X12 interchange: it must begin with an ISA segment.")
     collector = _Collector()
     errors = io.StringIO()
     try:
@@ -221,8 +223,8 @@ class _Collector:
             # Up to six adjustment identifier, amount pairs: PLB03/04, PLB05/06, ...
             for position in range(3, 14, 2):
                 if seg.get_value(f"PLB{position:02d}"):
-                    amount = seg.get_value(f"PLB{position + 1:02d}") or ""
-                    parsed.provider_adjustments_minor += amount_to_minor(amount)
+                    text = seg.get_value(f"PLB{position + 1:02d}") or ""
+                    parsed.provider_adjustments_minor += amount_to_minor(text)
 
 
 def _first_problem(report: str) -> str:
@@ -252,7 +254,8 @@ def _segment_problem(segment: dict[str, Any]) -> str:
     for element in segment.get("elements", []):
         for error in element.get("errors", []):
             reason = _ELEMENT_REASONS.get(str(error.get("err_cde")), "invalid element")
-            return f"{where}, element {element.get('ele_ref_num') or element.get('ele_pos')}: {reason}."
+            name = f"{segment.get('seg_id')}{int(element.get('ele_pos') or 0):02d}"
+            return f"{where}, element {name}: {reason}."
     for error in segment.get("errors", []):
         reason = _SEGMENT_REASONS.get(str(error.get("err_cde")), "invalid segment")
         return f"{where}: {reason}."
