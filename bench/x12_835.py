@@ -41,9 +41,15 @@ def build_835(
     the paid amounts less the ``provider_adjustments`` (PLB reason, cents)."""
     if payment is None:
         payment = sum(c.paid for c in claims) - sum(a for _, a in provider_adjustments)
-    body = [
+    # A payment of nothing (every claim denied) is a notice without money (BPR01 H, NON).
+    bpr = (
         f"BPR*I*{_money(payment)}*C*ACH*CCP*01*999999999*DA*123456*{PAYER_ID}**01*999988880"
-        "*DA*98765*20260105",
+        "*DA*98765*20260105"
+        if payment
+        else "BPR*H*0*C*NON************20260105"
+    )
+    body = [
+        bpr,
         f"TRN*1*{trace}*{PAYER_ID}",
         "DTM*405*20260102",
         f"N1*PR*{PAYER_NAME}",
@@ -87,16 +93,86 @@ def build_835(
     return "~\n".join(segments) + "~\n"
 
 
-def _fixtures() -> dict[str, str]:
+def fixtures() -> dict[str, str]:
+    """The test fixtures by file name (``tests/fixtures/x12/``); the claim numbers are the
+    invoice numbers the tests give their invoices."""
     co45 = ("CO", "45", 5_000)
     return {
         "paid.835": build_835(
-            [Claim("L1-000001", 20_000, 15_000, adjustments=[co45])], trace="PAID0001"
+            [Claim("A-1001", 20_000, 15_000, adjustments=[co45])], trace="PAID0001"
+        ),
+        "partly_paid.835": build_835(
+            [
+                Claim(
+                    "A-2001",
+                    50_000,
+                    30_000,
+                    adjustments=[
+                        ("CO", "45", 10_000),
+                        ("PR", "1", 5_000),
+                        ("PR", "2", 3_000),
+                        ("PR", "3", 2_000),
+                    ],
+                )
+            ],
+            trace="PART0001",
+        ),
+        "denied.835": build_835(
+            [Claim("A-3001", 12_000, 0, status="4", adjustments=[("PR", "96", 12_000)])],
+            trace="DENY0001",
+        ),
+        "original.835": build_835(
+            [
+                Claim(
+                    "A-4001",
+                    30_000,
+                    20_000,
+                    payer_claim_number="PCN4001",
+                    adjustments=[("CO", "45", 10_000)],
+                )
+            ],
+            trace="ORIG0001",
+        ),
+        "reversal_and_correction.835": build_835(
+            [
+                Claim(
+                    "A-4001",
+                    -30_000,
+                    -20_000,
+                    status="22",
+                    payer_claim_number="PCN4001",
+                    adjustments=[("CO", "45", -10_000)],
+                ),
+                Claim(
+                    "A-4001",
+                    30_000,
+                    18_000,
+                    payer_claim_number="PCN4001B",
+                    adjustments=[("CO", "45", 10_000), ("PR", "2", 2_000)],
+                ),
+                Claim("A-4002", 10_000, 8_000, adjustments=[("CO", "45", 2_000)]),
+            ],
+            trace="CORR0001",
+        ),
+        "provider_adjustments.835": build_835(
+            [Claim("A-5001", 10_000, 10_000)],
+            trace="PLB00001",
+            provider_adjustments=[("WO", 1_500), ("L6", -250)],
+        ),
+        "unbalanced.835": build_835(
+            [Claim("A-1001", 20_000, 15_000, adjustments=[co45])], trace="UNBAL001", payment=14_000
+        ),
+        "unknown_claim.835": build_835(
+            [
+                Claim("A-9999", 20_000, 15_000, adjustments=[co45]),
+                Claim("A-6001", 20_000, 15_000, adjustments=[co45]),
+            ],
+            trace="UNKN0001",
         ),
     }
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1])
-    for name, text in _fixtures().items():
+    for name, text in fixtures().items():
         (target / name).write_text(text, encoding="ascii")

@@ -148,14 +148,7 @@ async def _reverse(
     )
     if not taken:
         raise ClaimDoesNotFit(NO_EARLIER_POSTING)
-    if earlier.paid_minor or earlier.denied_minor:
-        await reverse_insurance_decision(
-            invoice.id,
-            earlier.paid_minor,
-            earlier.denied_minor,
-            actor_id=actor_id,
-            dedupe_key=dedupe_key,
-        )
+    # The write-off first: the patient's share never dips below zero in between.
     if earlier.write_off_minor:
         await adjust_invoice(
             invoice.id,
@@ -163,5 +156,13 @@ async def _reverse(
             "Insurance adjustment reversed",
             actor_id,
             dedupe_key=f"{dedupe_key}:write-off",
+        )
+    if earlier.paid_minor or earlier.denied_minor:
+        await reverse_insurance_decision(
+            invoice.id,
+            earlier.paid_minor,
+            earlier.denied_minor,
+            actor_id=actor_id,
+            dedupe_key=dedupe_key,
         )
     return PostedClaim(await Invoice.get(id=invoice.id), 0, reversed_claim_id=earlier.id)
