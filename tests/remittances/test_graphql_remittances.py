@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from strawberry import relay
 
 from config.settings import Settings
 from models.audit import AuditEvent
@@ -247,7 +248,8 @@ async def test_a_file_that_does_not_validate_is_refused_naming_the_segment_and_n
     assert await Remittance.all().count() == 0
     assert await _invoice(client, clerk, bill) == ("PENDING_INSURANCE", "0.00")
     messages = " ".join(str(row.reference) for row in await AuditEvent.all())
-    assert "DOE" not in messages and "DOE" not in error["message"]
+    assert "DOE" not in messages
+    assert "DOE" not in error["message"]
 
 
 async def test_an_unknown_claim_waits_in_the_worklist_until_staff_match_it(
@@ -329,6 +331,4 @@ async def _match(
 
 
 def _row(node_id: str) -> int:
-    from strawberry import relay
-
     return int(relay.GlobalID.from_id(node_id).node_id)
