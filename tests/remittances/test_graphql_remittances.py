@@ -218,6 +218,7 @@ async def test_two_uploads_of_one_file_at_once_post_it_once(
     assert [result["errors"] for result in results] == [[], []]
     assert results[0]["remittance"]["id"] == results[1]["remittance"]["id"]
     assert await Remittance.all().count() == 1
+    assert await AuditEvent.filter(action="remittance.upload", reference="duplicate").count() == 1
     assert await LedgerEntry.filter(invoice_id=bill.id, kind="INSURANCE_PAID").count() == 1
 
 
