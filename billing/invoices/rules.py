@@ -134,20 +134,24 @@ async def record_insurance_decision(
     *,
     actor_id: int | None = None,
     dedupe_key: str | None = None,
+    write_off_minor: int = 0,
+    write_off_reason: str = "",
 ) -> Invoice:
     """Record what the insurer paid and denied; the denied part becomes the patient's.
 
-    Raises ``NO_INSURANCE_PENDING`` when nothing is pending, and ``INVALID_AMOUNT`` for
-    negative amounts, a zero decision, or more than is pending.
+    ``write_off_minor`` (an 835's contractual and payer-initiated adjustments) is then
+    written off the denied part with a negative ``ADJUSTMENT`` in the same posting, since
+    the patient does not owe it. Raises ``NO_INSURANCE_PENDING`` when nothing is pending,
+    and ``INVALID_AMOUNT`` for negative amounts, a zero decision, or more than is pending.
     """
     for value, field in ((paid_minor, "paid_minor"), (denied_minor, "denied_minor")):
         _require_amount(value, field, minimum=0)
+    _require_amount(write_off_minor, "write_off_minor", minimum=-MAX_AMOUNT_MINOR)
     if paid_minor + denied_minor == 0:
         raise DomainError(ErrorCode.INVALID_AMOUNT, "The decision has no amount.", "paid_minor")
-    keys = [f"{dedupe_key}:paid", f"{dedupe_key}:denied"] if dedupe_key else []
     async with in_transaction():
         invoice = await _lock_invoice(invoice_id)
-        if keys and await LedgerEntry.filter(invoice_id=invoice.id, dedupe_key__in=keys).exists():
+        if dedupe_key and await _booked(invoice.id, dedupe_key, "paid", "denied", "write-off"):
             return invoice  # This decision is already booked.
         pending = summarize(await LedgerEntry.filter(invoice_id=invoice.id)).insurance_pending
         if pending <= 0:
@@ -156,20 +160,17 @@ async def record_insurance_decision(
             raise DomainError(
                 ErrorCode.INVALID_AMOUNT, "Paid and denied exceed what is pending.", "paid_minor"
             )
-        decision = [
-            Posting(
-                kind,
-                amount,
-                actor_id=actor_id,
-                dedupe_key=key,
-            )
-            for kind, amount, key in (
-                (LedgerEntryKind.INSURANCE_PAID, paid_minor, keys[0] if keys else None),
-                (LedgerEntryKind.INSURANCE_DENIED, denied_minor, keys[1] if keys else None),
-            )
-            if amount > 0
-        ]
+        decision = _postings(
+            dedupe_key,
+            actor_id,
+            (LedgerEntryKind.INSURANCE_PAID, paid_minor, "paid"),
+            (LedgerEntryKind.INSURANCE_DENIED, denied_minor, "denied"),
+            (LedgerEntryKind.ADJUSTMENT, -write_off_minor, "write-off"),
+            reason=write_off_reason,
+        )
         await post_entries(invoice, decision)
+        if write_off_minor > 0:
+            await balances_lowered([invoice.id])
     return invoice
 
 
@@ -180,38 +181,67 @@ async def reverse_insurance_decision(
     *,
     actor_id: int | None = None,
     dedupe_key: str | None = None,
+    write_off_minor: int = 0,
 ) -> Invoice:
     """Undo an insurance decision the payer took back (an 835 reversal claim).
 
-    The paid part is pending with the insurer again (``INSURANCE_REVERSED``) and the part
-    the decision moved to the patient goes back to the insurer (``INSURANCE_EXPECTED``), so
-    the invoice stands as before the decision. ``INVALID_AMOUNT`` when more is reversed
-    than the insurer paid.
+    The paid part is pending with the insurer again (``INSURANCE_REVERSED``), the part the
+    decision moved to the patient goes back to the insurer (``INSURANCE_EXPECTED``) and the
+    decision's ``write_off_minor`` is put back, so the invoice stands as before the
+    decision. ``INVALID_AMOUNT`` when more is reversed than was decided.
     """
     for value, field in ((paid_minor, "paid_minor"), (denied_minor, "denied_minor")):
         _require_amount(value, field, minimum=0)
+    _require_amount(write_off_minor, "write_off_minor", minimum=-MAX_AMOUNT_MINOR)
     if paid_minor + denied_minor == 0:
         raise DomainError(ErrorCode.INVALID_AMOUNT, "The reversal has no amount.", "paid_minor")
-    keys = [f"{dedupe_key}:reversed", f"{dedupe_key}:re-expected"] if dedupe_key else []
     async with in_transaction():
         invoice = await _lock_invoice(invoice_id)
-        if keys and await LedgerEntry.filter(invoice_id=invoice.id, dedupe_key__in=keys).exists():
+        if dedupe_key and await _booked(
+            invoice.id, dedupe_key, "reversed", "re-expected", "write-off"
+        ):
             return invoice  # This reversal is already booked.
         figures = summarize(await LedgerEntry.filter(invoice_id=invoice.id))
         if paid_minor > figures.insurance_paid or denied_minor > figures.insurance_denied:
             raise DomainError(
                 ErrorCode.INVALID_AMOUNT, "The reversal exceeds what was decided.", "paid_minor"
             )
-        reversal = [
-            Posting(kind, amount, actor_id=actor_id, dedupe_key=key)
-            for kind, amount, key in (
-                (LedgerEntryKind.INSURANCE_REVERSED, paid_minor, keys[0] if keys else None),
-                (LedgerEntryKind.INSURANCE_EXPECTED, denied_minor, keys[1] if keys else None),
-            )
-            if amount > 0
-        ]
+        reversal = _postings(
+            dedupe_key,
+            actor_id,
+            (LedgerEntryKind.INSURANCE_REVERSED, paid_minor, "reversed"),
+            (LedgerEntryKind.INSURANCE_EXPECTED, denied_minor, "re-expected"),
+            (LedgerEntryKind.ADJUSTMENT, write_off_minor, "write-off"),
+            reason="Insurance adjustment reversed",
+        )
         await post_entries(invoice, reversal)
     return invoice
+
+
+def _postings(
+    dedupe_key: str | None,
+    actor_id: int | None,
+    *amounts: tuple[LedgerEntryKind, int, str],
+    reason: str = "",
+) -> list[Posting]:
+    """A decision's rows, each keyed ``{dedupe_key}:{suffix}``; zero amounts are left out
+    and only the adjustment carries ``reason``."""
+    return [
+        Posting(
+            kind,
+            amount,
+            actor_id=actor_id,
+            reason=reason if kind is LedgerEntryKind.ADJUSTMENT else "",
+            dedupe_key=f"{dedupe_key}:{suffix}" if dedupe_key else None,
+        )
+        for kind, amount, suffix in amounts
+        if amount != 0
+    ]
+
+
+async def _booked(invoice_id: int, dedupe_key: str, *suffixes: str) -> bool:
+    keys = [f"{dedupe_key}:{suffix}" for suffix in suffixes]
+    return await LedgerEntry.filter(invoice_id=invoice_id, dedupe_key__in=keys).exists()
 
 
 async def adjust_invoice(

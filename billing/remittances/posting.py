@@ -2,11 +2,11 @@
 
 A claim that is not a reversal is an insurance decision (``record_insurance_decision``):
 ``CLP04`` is paid, and whatever else the insurer had pending moves to the patient. The
-adjustments the patient does not owe (CAS groups CO, PI, OA and CR) are then written off
-with ``adjust_invoice``, so what the patient owes ends as ``PR`` plus any part of the invoice
-that was never billed to the insurer. A reversal (``CLP02`` = 22) undoes an earlier posted
-claim of the same invoice and payer claim number (``reverse_insurance_decision`` and the
-write-off put back).
+adjustments the patient does not owe (CAS groups CO, PI, OA and CR) are written off in the
+same posting, so what the patient owes ends as ``PR`` plus any part of the invoice that was
+never billed to the insurer. A reversal (``CLP02`` = 22) undoes an earlier posted claim of
+the same invoice and payer claim number (``reverse_insurance_decision``: payment, patient
+share and write-off put back).
 
 A claim that does not fit raises ``ClaimDoesNotFit`` with a reason code and changes
 nothing; the caller keeps it ``UNMATCHED`` for staff.
@@ -19,11 +19,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError
-from billing.invoices.rules import (
-    adjust_invoice,
-    record_insurance_decision,
-    reverse_insurance_decision,
-)
+from billing.invoices.rules import record_insurance_decision, reverse_insurance_decision
 from models.enums import InvoiceStatus
 from models.invoices import Invoice
 from models.remittances import RemittanceClaim, RemittanceClaimStatus
@@ -86,10 +82,11 @@ async def post_claim(
     if invoice.currency != REMITTANCE_CURRENCY or invoice.status is InvoiceStatus.VOID:
         raise ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT)
     try:
-        async with in_transaction():
-            if claim.is_reversal:
-                return await _reverse(claim, invoice, payer_key, dedupe_key, actor_id)
+        if not claim.is_reversal:
+            # The rule checks everything before it writes: a refusal leaves nothing behind.
             return await _decide(claim, invoice, dedupe_key, actor_id)
+        async with in_transaction():
+            return await _reverse(claim, invoice, payer_key, dedupe_key, actor_id)
     except DomainError as error:
         raise ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT) from error
 
@@ -108,18 +105,16 @@ async def _decide(
     if not balanced or not 0 <= paid <= pending or claim.charged_minor > invoice.total_minor:
         raise ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT)
     denied = pending - paid
-    await record_insurance_decision(
-        invoice.id, paid, denied, actor_id=actor_id, dedupe_key=dedupe_key
+    posted = await record_insurance_decision(
+        invoice.id,
+        paid,
+        denied,
+        actor_id=actor_id,
+        dedupe_key=dedupe_key,
+        write_off_minor=claim.write_off_minor,
+        write_off_reason=f"Insurance adjustment {claim.adjustment_codes}".strip(),
     )
-    if claim.write_off_minor:
-        await adjust_invoice(
-            invoice.id,
-            -claim.write_off_minor,
-            f"Insurance adjustment {claim.adjustment_codes}".strip(),
-            actor_id,
-            dedupe_key=f"{dedupe_key}:write-off",
-        )
-    return PostedClaim(await Invoice.get(id=invoice.id), denied)
+    return PostedClaim(posted, denied)
 
 
 async def _reverse(
@@ -148,21 +143,12 @@ async def _reverse(
     )
     if not taken:
         raise ClaimDoesNotFit(NO_EARLIER_POSTING)
-    # The write-off first: the patient's share never dips below zero in between.
-    if earlier.write_off_minor:
-        await adjust_invoice(
-            invoice.id,
-            earlier.write_off_minor,
-            "Insurance adjustment reversed",
-            actor_id,
-            dedupe_key=f"{dedupe_key}:write-off",
-        )
-    if earlier.paid_minor or earlier.denied_minor:
-        await reverse_insurance_decision(
-            invoice.id,
-            earlier.paid_minor,
-            earlier.denied_minor,
-            actor_id=actor_id,
-            dedupe_key=dedupe_key,
-        )
-    return PostedClaim(await Invoice.get(id=invoice.id), 0, reversed_claim_id=earlier.id)
+    posted = await reverse_insurance_decision(
+        invoice.id,
+        earlier.paid_minor,
+        earlier.denied_minor,
+        actor_id=actor_id,
+        dedupe_key=dedupe_key,
+        write_off_minor=earlier.write_off_minor,
+    )
+    return PostedClaim(posted, 0, reversed_claim_id=earlier.id)
