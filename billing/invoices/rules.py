@@ -15,6 +15,11 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError, ErrorCode
+from billing.invoices.decisions import (
+    InsuranceDecision,
+    decision_postings,
+    insurance_decision_postings,
+)
 from billing.invoices.listeners import balances_lowered
 from billing.ledger.figures import summarize
 from billing.ledger.postings import Posting, post_entries
@@ -139,36 +144,22 @@ async def record_insurance_decision(
 ) -> Invoice:
     """Record what the insurer paid and denied; the denied part becomes the patient's.
 
-    ``write_off_minor`` (an 835's contractual and payer-initiated adjustments) is then
-    written off the denied part with a negative ``ADJUSTMENT`` in the same posting, since
-    the patient does not owe it. Raises ``NO_INSURANCE_PENDING`` when nothing is pending,
-    and ``INVALID_AMOUNT`` for negative amounts, a zero decision, or more than is pending.
+    ``write_off_minor`` (what the patient does not owe of it, such as an 835's contractual
+    adjustments) comes off in the same posting. Raises ``NO_INSURANCE_PENDING`` when nothing
+    is pending, and ``INVALID_AMOUNT`` for negative amounts, a zero decision, or more than
+    is pending (``billing.invoices.decisions.plan_insurance_decision``).
     """
-    for value, field in ((paid_minor, "paid_minor"), (denied_minor, "denied_minor")):
-        _require_amount(value, field, minimum=0)
-    _require_amount(write_off_minor, "write_off_minor", minimum=-MAX_AMOUNT_MINOR)
-    if paid_minor + denied_minor == 0:
-        raise DomainError(ErrorCode.INVALID_AMOUNT, "The decision has no amount.", "paid_minor")
+    decision = InsuranceDecision(
+        paid_minor, denied_minor, write_off_minor, write_off_reason, dedupe_key
+    )
     async with in_transaction():
         invoice = await _lock_invoice(invoice_id)
         if dedupe_key and await _booked(invoice.id, dedupe_key, "paid", "denied", "write-off"):
             return invoice  # This decision is already booked.
-        pending = summarize(await LedgerEntry.filter(invoice_id=invoice.id)).insurance_pending
-        if pending <= 0:
-            raise DomainError(ErrorCode.NO_INSURANCE_PENDING, "No insurance amount is pending.")
-        if paid_minor + denied_minor > pending:
-            raise DomainError(
-                ErrorCode.INVALID_AMOUNT, "Paid and denied exceed what is pending.", "paid_minor"
-            )
-        decision = _postings(
-            dedupe_key,
-            actor_id,
-            (LedgerEntryKind.INSURANCE_PAID, paid_minor, "paid"),
-            (LedgerEntryKind.INSURANCE_DENIED, denied_minor, "denied"),
-            (LedgerEntryKind.ADJUSTMENT, -write_off_minor, "write-off"),
-            reason=write_off_reason,
+        existing = await LedgerEntry.filter(invoice_id=invoice.id)
+        await post_entries(
+            invoice, insurance_decision_postings(existing, decision, actor_id=actor_id)
         )
-        await post_entries(invoice, decision)
         if write_off_minor > 0:
             await balances_lowered([invoice.id])
     return invoice
@@ -206,7 +197,7 @@ async def reverse_insurance_decision(
             raise DomainError(
                 ErrorCode.INVALID_AMOUNT, "The reversal exceeds what was decided.", "paid_minor"
             )
-        reversal = _postings(
+        reversal = decision_postings(
             dedupe_key,
             actor_id,
             (LedgerEntryKind.INSURANCE_REVERSED, paid_minor, "reversed"),
@@ -216,27 +207,6 @@ async def reverse_insurance_decision(
         )
         await post_entries(invoice, reversal)
     return invoice
-
-
-def _postings(
-    dedupe_key: str | None,
-    actor_id: int | None,
-    *amounts: tuple[LedgerEntryKind, int, str],
-    reason: str = "",
-) -> list[Posting]:
-    """A decision's rows, each keyed ``{dedupe_key}:{suffix}``; zero amounts are left out
-    and only the adjustment carries ``reason``."""
-    return [
-        Posting(
-            kind,
-            amount,
-            actor_id=actor_id,
-            reason=reason if kind is LedgerEntryKind.ADJUSTMENT else "",
-            dedupe_key=f"{dedupe_key}:{suffix}" if dedupe_key else None,
-        )
-        for kind, amount, suffix in amounts
-        if amount != 0
-    ]
 
 
 async def _booked(invoice_id: int, dedupe_key: str, *suffixes: str) -> bool:

@@ -1,25 +1,34 @@
-"""Posting one remittance claim to its invoice, through the invoice's insurance rules.
+"""Posting remittance claims to their invoices, through the invoice's insurance rules.
 
-A claim that is not a reversal is an insurance decision (``record_insurance_decision``):
-``CLP04`` is paid, and whatever else the insurer had pending moves to the patient. The
-adjustments the patient does not owe (CAS groups CO, PI, OA and CR) are written off in the
-same posting, so what the patient owes ends as ``PR`` plus any part of the invoice that was
-never billed to the insurer. A reversal (``CLP02`` = 22) undoes an earlier posted claim of
-the same invoice and payer claim number (``reverse_insurance_decision``: payment, patient
-share and write-off put back).
+A claim that is not a reversal is an insurance decision
+(``billing.invoices.decisions``, the rule ``recordInsuranceDecision`` posts by): ``CLP04``
+is paid, and whatever else the insurer had pending moves to the patient, less the
+adjustments the patient does not owe (CAS groups CO, PI, OA and CR), which are written off
+in the same posting. So what the patient owes ends as ``PR`` plus any part of the invoice
+that was never billed to the insurer. A reversal (``CLP02`` = 22) undoes an earlier posted
+claim of the same invoice and payer claim number (``reverse_insurance_decision``: payment,
+patient share and write-off put back).
 
-A claim that does not fit raises ``ClaimDoesNotFit`` with a reason code and changes
-nothing; the caller keeps it ``UNMATCHED`` for staff.
+Claims are posted in the file's order; runs of decisions are booked together, in bulk. A
+claim that does not fit is answered with ``ClaimDoesNotFit`` and a reason code, nothing of
+it posted; the caller keeps it ``UNMATCHED`` for staff.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from billing.errors import DomainError
-from billing.invoices.rules import record_insurance_decision, reverse_insurance_decision
+from billing.errors import DomainError, ErrorCode
+from billing.invoices.decisions import (
+    DecisionMaker,
+    InsuranceDecision,
+    record_insurance_decisions,
+)
+from billing.invoices.rules import reverse_insurance_decision
+from billing.ledger.figures import InvoiceFigures
 from models.enums import InvoiceStatus
 from models.invoices import Invoice
 from models.remittances import RemittanceClaim, RemittanceClaimStatus
@@ -57,64 +66,132 @@ class ClaimFigures:
     def is_reversal(self) -> bool:
         return self.status_code == "22"
 
+    @property
+    def balanced(self) -> bool:
+        """Charged less paid is what the adjustments account for, as the guide requires."""
+        adjusted = self.patient_responsibility_minor + self.write_off_minor
+        return self.charged_minor - self.paid_minor == adjusted
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimToPost:
+    """A claim, the invoice its number names (if any) and its posting's key."""
+
+    claim: ClaimFigures
+    invoice: Invoice | None
+    dedupe_key: str
+
 
 @dataclass(frozen=True, slots=True)
 class PostedClaim:
-    """What posting did: the invoice, what moved to the patient, any claim reversed."""
+    """What posting did: the invoice and its balance after, what moved to the patient,
+    any claim reversed."""
 
-    invoice: Invoice
+    invoice_id: int
+    patient_id: int
+    balance_minor: int
     denied_minor: int
     reversed_claim_id: int | None = None
 
 
-async def post_claim(
-    claim: ClaimFigures,
-    invoice: Invoice | None,
-    *,
-    payer_key: str,
-    dedupe_key: str,
-    actor_id: int | None,
-) -> PostedClaim:
-    """Post ``claim`` to ``invoice`` in a savepoint of the caller's transaction; raises
-    ``ClaimDoesNotFit`` (nothing posted) when it cannot be."""
-    if invoice is None:
-        raise ClaimDoesNotFit(UNKNOWN_INVOICE)
-    if invoice.currency != REMITTANCE_CURRENCY or invoice.status is InvoiceStatus.VOID:
-        raise ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT)
-    try:
-        if not claim.is_reversal:
-            # The rule checks everything before it writes: a refusal leaves nothing behind.
-            return await _decide(claim, invoice, dedupe_key, actor_id)
-        async with in_transaction():
-            return await _reverse(claim, invoice, payer_key, dedupe_key, actor_id)
-    except DomainError as error:
-        raise ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT) from error
+async def post_claims(
+    claims: Sequence[ClaimToPost], *, payer_key: str, actor_id: int | None
+) -> list[PostedClaim | ClaimDoesNotFit]:
+    """Post ``claims`` in order inside the caller's transaction; the answer per claim is
+    what was posted, or why nothing was."""
+    answers: list[PostedClaim | ClaimDoesNotFit] = []
+    run: list[ClaimToPost] = []
+    for item in claims:
+        if not item.claim.is_reversal:
+            run.append(item)
+            continue
+        answers += await _decide(run, actor_id)
+        run = []
+        answers.append(await _reverse_one(item, payer_key, actor_id))
+    answers += await _decide(run, actor_id)
+    return answers
 
 
 async def _decide(
-    claim: ClaimFigures, invoice: Invoice, dedupe_key: str, actor_id: int | None
-) -> PostedClaim:
-    # The invoice's summary columns are recomputed with every posting (billing.ledger).
-    pending = invoice.insurance_pending_minor
-    if pending <= 0:
-        raise ClaimDoesNotFit(NO_INSURANCE_PENDING)
-    paid = claim.paid_minor
-    balanced = claim.charged_minor - paid == claim.patient_responsibility_minor + (
-        claim.write_off_minor
-    )
-    if not balanced or not 0 <= paid <= pending or claim.charged_minor > invoice.total_minor:
-        raise ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT)
-    denied = pending - paid
-    posted = await record_insurance_decision(
-        invoice.id,
-        paid,
-        denied,
-        actor_id=actor_id,
-        dedupe_key=dedupe_key,
-        write_off_minor=claim.write_off_minor,
-        write_off_reason=f"Insurance adjustment {claim.adjustment_codes}".strip(),
-    )
-    return PostedClaim(posted, denied)
+    claims: Sequence[ClaimToPost], actor_id: int | None
+) -> list[PostedClaim | ClaimDoesNotFit]:
+    answers: list[PostedClaim | ClaimDoesNotFit | None] = []
+    requests: list[tuple[int, DecisionMaker]] = []
+    made: list[tuple[int, ClaimToPost, list[InsuranceDecision]]] = []
+    for item in claims:
+        invoice = item.invoice
+        refused = _unfit(item)
+        if refused is not None or invoice is None:
+            answers.append(refused or ClaimDoesNotFit(UNKNOWN_INVOICE))
+            continue
+        decided: list[InsuranceDecision] = []
+        requests.append((invoice.id, _maker(item, decided)))
+        made.append((len(answers), item, decided))
+        answers.append(None)
+    results = await record_insurance_decisions(requests, actor_id=actor_id) if requests else []
+    for (index, item, decided), result in zip(made, results, strict=True):
+        assert item.invoice is not None
+        answers[index] = _answer(item.invoice, decided, result)
+    return [answer for answer in answers if answer is not None]
+
+
+def _unfit(item: ClaimToPost) -> ClaimDoesNotFit | None:
+    invoice = item.invoice
+    if invoice is None:
+        return ClaimDoesNotFit(UNKNOWN_INVOICE)
+    if invoice.currency != REMITTANCE_CURRENCY or invoice.status is InvoiceStatus.VOID:
+        return ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT)
+    return None
+
+
+def _maker(item: ClaimToPost, decided: list[InsuranceDecision]) -> DecisionMaker:
+    claim = item.claim
+
+    def decide(figures: InvoiceFigures) -> InsuranceDecision:
+        pending = figures.insurance_pending
+        if pending <= 0:
+            raise DomainError(ErrorCode.NO_INSURANCE_PENDING, NO_INSURANCE_PENDING)
+        paid = claim.paid_minor
+        if not claim.balanced or not 0 <= paid <= pending or claim.charged_minor > figures.total:
+            raise DomainError(ErrorCode.CLAIM_DOES_NOT_FIT, AMOUNTS_DO_NOT_FIT)
+        decision = InsuranceDecision(
+            paid_minor=paid,
+            denied_minor=pending - paid,
+            write_off_minor=claim.write_off_minor,
+            write_off_reason=f"Insurance adjustment {claim.adjustment_codes}".strip(),
+            dedupe_key=item.dedupe_key,
+        )
+        decided.append(decision)
+        return decision
+
+    return decide
+
+
+def _answer(
+    invoice: Invoice, decided: list[InsuranceDecision], result: InvoiceFigures | DomainError
+) -> PostedClaim | ClaimDoesNotFit:
+    if isinstance(result, DomainError):
+        if result.code is ErrorCode.NO_INSURANCE_PENDING:
+            return ClaimDoesNotFit(NO_INSURANCE_PENDING)
+        return ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT)
+    denied = decided[-1].denied_minor if decided else 0
+    return PostedClaim(invoice.id, invoice.patient_id, result.balance, denied)
+
+
+async def _reverse_one(
+    item: ClaimToPost, payer_key: str, actor_id: int | None
+) -> PostedClaim | ClaimDoesNotFit:
+    refused = _unfit(item)
+    if refused is not None or item.invoice is None:
+        return refused or ClaimDoesNotFit(UNKNOWN_INVOICE)
+    try:
+        # A savepoint: the earlier claim is marked reversed only if the reversal books.
+        async with in_transaction():
+            return await _reverse(item.claim, item.invoice, payer_key, item.dedupe_key, actor_id)
+    except ClaimDoesNotFit as refusal:
+        return refusal
+    except DomainError:
+        return ClaimDoesNotFit(AMOUNTS_DO_NOT_FIT)
 
 
 async def _reverse(
@@ -151,4 +228,6 @@ async def _reverse(
         dedupe_key=dedupe_key,
         write_off_minor=earlier.write_off_minor,
     )
-    return PostedClaim(posted, 0, reversed_claim_id=earlier.id)
+    return PostedClaim(
+        posted.id, posted.patient_id, posted.balance_minor, 0, reversed_claim_id=earlier.id
+    )

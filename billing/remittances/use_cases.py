@@ -23,8 +23,9 @@ from billing.remittances.posting import (
     REMITTANCE_CURRENCY,
     ClaimDoesNotFit,
     ClaimFigures,
+    ClaimToPost,
     PostedClaim,
-    post_claim,
+    post_claims,
 )
 from billing.remittances.x12 import ParsedClaim, ParsedRemittance, parse_835
 from models.enums import AuditOutcome
@@ -130,20 +131,24 @@ async def match_remittance_claim(
                 "The claim is not waiting to be matched.",
                 "claim_id",
             )
-        try:
-            posted = await post_claim(
-                _figures_of_row(claim),
-                invoice,
-                payer_key=claim.remittance.payer_key,
-                dedupe_key=_dedupe_key(claim.remittance_id, claim.position),
-                actor_id=audit.actor.user_id,
-            )
-        except ClaimDoesNotFit as refused:
+        [answer] = await post_claims(
+            [
+                ClaimToPost(
+                    _figures_of_row(claim),
+                    invoice,
+                    _dedupe_key(claim.remittance_id, claim.position),
+                )
+            ],
+            payer_key=claim.remittance.payer_key,
+            actor_id=audit.actor.user_id,
+        )
+        if isinstance(answer, ClaimDoesNotFit):
             raise DomainError(
                 ErrorCode.CLAIM_DOES_NOT_FIT,
-                f"The claim does not fit the invoice ({refused.reason}).",
+                f"The claim does not fit the invoice ({answer.reason}).",
                 "invoice_id",
-            ) from refused
+            )
+        posted = answer
         await RemittanceClaim.filter(id=claim.id).update(
             unmatched_reason="",
             denied_minor=posted.denied_minor,
@@ -158,7 +163,7 @@ async def match_remittance_claim(
         remittance = await Remittance.get(id=claim.remittance_id)
         if remittance.unmatched_count == 0:
             await Remittance.filter(id=remittance.id).update(status=RemittanceStatus.POSTED)
-        await _notify_balance(posted, remittance.id)
+        await _notify_balances([posted], remittance.id)
         await audit.write_many_now(
             [
                 _posted_record(audit, posted),
@@ -189,11 +194,23 @@ async def _post_claims(
     audit: AuditBuffer, remittance: Remittance, claims: Sequence[ParsedClaim]
 ) -> list[AuditRecord]:
     invoices = await _invoices_by_number({claim.claim_number for claim in claims})
+    answers = await post_claims(
+        [
+            ClaimToPost(
+                _figures_of(parsed),
+                invoices.get(parsed.claim_number),
+                _dedupe_key(remittance.id, position),
+            )
+            for position, parsed in enumerate(claims)
+        ],
+        payer_key=remittance.payer_key,
+        actor_id=audit.actor.user_id,
+    )
     rows: list[RemittanceClaim] = []
     records: list[AuditRecord] = []
     now = datetime.now(UTC)
-    for position, parsed in enumerate(claims):
-        figures = _figures_of(parsed)
+    for position, (parsed, answer) in enumerate(zip(claims, answers, strict=True)):
+        invoice = invoices.get(parsed.claim_number)
         row = RemittanceClaim(
             remittance_id=remittance.id,
             position=position,
@@ -202,37 +219,29 @@ async def _post_claims(
             payer_claim_number=parsed.payer_claim_number[:50],
             charged_minor=parsed.charged_minor,
             paid_minor=parsed.paid_minor,
-            patient_responsibility_minor=figures.patient_responsibility_minor,
-            write_off_minor=figures.write_off_minor,
+            patient_responsibility_minor=parsed.patient_responsibility_minor,
+            write_off_minor=parsed.write_off_minor,
             adjustments=[
                 {"group": a.group, "reason": a.reason, "amount_minor": a.amount_minor}
                 for a in parsed.adjustments
             ],
             status=RemittanceClaimStatus.UNMATCHED,
+            invoice_id=invoice.id if invoice else None,
         )
-        invoice = invoices.get(parsed.claim_number)
-        row.invoice_id = invoice.id if invoice else None
-        try:
-            posted = await post_claim(
-                figures,
-                invoice,
-                payer_key=remittance.payer_key,
-                dedupe_key=_dedupe_key(remittance.id, position),
-                actor_id=audit.actor.user_id,
-            )
-        except ClaimDoesNotFit as refused:
-            row.unmatched_reason = refused.reason
+        if isinstance(answer, ClaimDoesNotFit):
+            row.unmatched_reason = answer.reason
         else:
-            invoices[parsed.claim_number] = posted.invoice
             row.status = RemittanceClaimStatus.POSTED
-            row.denied_minor = posted.denied_minor
-            row.reverses_id = posted.reversed_claim_id
+            row.denied_minor = answer.denied_minor
+            row.reverses_id = answer.reversed_claim_id
             row.posted_at = now
-            await _notify_balance(posted, remittance.id)
-            records.append(_posted_record(audit, posted))
+            records.append(_posted_record(audit, answer))
         rows.append(row)
     for start in range(0, len(rows), _LOOKUP_CHUNK):
         await RemittanceClaim.bulk_create(rows[start : start + _LOOKUP_CHUNK])
+    await _notify_balances(
+        [answer for answer in answers if isinstance(answer, PostedClaim)], remittance.id
+    )
     unmatched = sum(1 for row in rows if row.status is RemittanceClaimStatus.UNMATCHED)
     if unmatched:
         await Remittance.filter(id=remittance.id).update(
@@ -253,14 +262,17 @@ async def _invoices_by_number(numbers: set[str]) -> dict[str, Invoice]:
     return {number: rows[0] for number, rows in found.items() if len(rows) == 1}
 
 
-async def _notify_balance(posted: PostedClaim, remittance_id: int) -> None:
-    """The usual "you have a balance" message when the patient now owes something."""
-    if posted.invoice.balance_minor > 0 and posted.denied_minor > 0:
-        await queue_notification(
-            posted.invoice.patient_id,
-            NotificationKind.INVOICE_OVERDUE,
-            f"invoice-{posted.invoice.id}-remittance-{remittance_id}",
-        )
+async def _notify_balances(posted: Sequence[PostedClaim], remittance_id: int) -> None:
+    """The usual "you have a balance" message where the patient now owes something, once
+    per invoice (its last posting in the file decides)."""
+    last = {claim.invoice_id: claim for claim in posted}
+    for claim in last.values():
+        if claim.balance_minor > 0 and claim.denied_minor > 0:
+            await queue_notification(
+                claim.patient_id,
+                NotificationKind.INVOICE_OVERDUE,
+                f"invoice-{claim.invoice_id}-remittance-{remittance_id}",
+            )
 
 
 def _posted_record(audit: AuditBuffer, posted: PostedClaim) -> AuditRecord:
@@ -268,8 +280,8 @@ def _posted_record(audit: AuditBuffer, posted: PostedClaim) -> AuditRecord:
         POST_CLAIM.name,
         AuditOutcome.SUCCESS,
         resource_type=POST_CLAIM.resource_type,
-        resource_id=str(posted.invoice.id),
-        patient_id=posted.invoice.patient_id,
+        resource_id=str(posted.invoice_id),
+        patient_id=posted.patient_id,
     )
 
 
