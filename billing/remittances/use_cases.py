@@ -44,6 +44,8 @@ MATCH_REMITTANCE_CLAIM = AuditedAction("remittance.match_claim", "RemittanceClai
 POST_CLAIM = AuditedAction("remittance.claim_posted", "Invoice")
 MAX_FILE_NAME = 255
 _LOOKUP_CHUNK = 500
+# Claims posted together: bounds memory beyond the parsed file.
+_POSTING_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +86,8 @@ async def upload_remittance(audit: AuditBuffer, file_name: str, content: str) ->
                 claim_count=len(parsed.claims),
                 uploaded_by_id=audit.actor.user_id,
             )
-            records = await _post_claims(audit, remittance, parsed.claims)
-            records.append(
-                audit.make_record(
-                    UPLOAD_REMITTANCE.name,
-                    AuditOutcome.SUCCESS,
-                    resource_type=RESOURCE_TYPE,
-                    resource_id=str(remittance.id),
-                )
-            )
-            await audit.write_many_now(records)
+            await _post_claims(audit, remittance, parsed.claims)
+            await audit.record_success(UPLOAD_REMITTANCE, resource_id=remittance.id)
     except IntegrityError:
         existing = await Remittance.get_or_none(
             payer_key=payer_key, trace_number=parsed.trace_number[:80]
@@ -192,8 +186,32 @@ def _check_balanced(parsed: ParsedRemittance) -> None:
 
 async def _post_claims(
     audit: AuditBuffer, remittance: Remittance, claims: Sequence[ParsedClaim]
-) -> list[AuditRecord]:
+) -> None:
+    """Post the claims a chunk at a time, so that beyond the parsed claims memory holds one
+    chunk's invoices, ledger rows and claim rows, however long the file."""
+    unmatched = 0
+    for start in range(0, len(claims), _POSTING_CHUNK):
+        chunk = claims[start : start + _POSTING_CHUNK]
+        unmatched += await _post_chunk(audit, remittance, start, chunk)
+    if unmatched:
+        await Remittance.filter(id=remittance.id).update(
+            unmatched_count=unmatched, status=RemittanceStatus.NEEDS_MATCHING
+        )
+        remittance.unmatched_count = unmatched
+        remittance.status = RemittanceStatus.NEEDS_MATCHING
+
+
+async def _post_chunk(
+    audit: AuditBuffer,
+    remittance: Remittance,
+    first_position: int,
+    claims: Sequence[ParsedClaim],
+) -> int:
+    """Post ``claims`` (at ``first_position`` in the file) and put each posting on the
+    access log; the number left unmatched."""
+    records: list[AuditRecord] = []
     invoices = await _invoices_by_number({claim.claim_number for claim in claims})
+    positions = range(first_position, first_position + len(claims))
     answers = await post_claims(
         [
             ClaimToPost(
@@ -201,15 +219,14 @@ async def _post_claims(
                 invoices.get(parsed.claim_number),
                 _dedupe_key(remittance.id, position),
             )
-            for position, parsed in enumerate(claims)
+            for position, parsed in zip(positions, claims, strict=True)
         ],
         payer_key=remittance.payer_key,
         actor_id=audit.actor.user_id,
     )
     rows: list[RemittanceClaim] = []
-    records: list[AuditRecord] = []
     now = datetime.now(UTC)
-    for position, (parsed, answer) in enumerate(zip(claims, answers, strict=True)):
+    for position, parsed, answer in zip(positions, claims, answers, strict=True):
         invoice = invoices.get(parsed.claim_number)
         row = RemittanceClaim(
             remittance_id=remittance.id,
@@ -237,19 +254,12 @@ async def _post_claims(
             row.posted_at = now
             records.append(_posted_record(audit, answer))
         rows.append(row)
-    for start in range(0, len(rows), _LOOKUP_CHUNK):
-        await RemittanceClaim.bulk_create(rows[start : start + _LOOKUP_CHUNK])
+    await RemittanceClaim.bulk_create(rows)
+    await audit.write_many_now(records)
     await _notify_balances(
         [answer for answer in answers if isinstance(answer, PostedClaim)], remittance.id
     )
-    unmatched = sum(1 for row in rows if row.status is RemittanceClaimStatus.UNMATCHED)
-    if unmatched:
-        await Remittance.filter(id=remittance.id).update(
-            unmatched_count=unmatched, status=RemittanceStatus.NEEDS_MATCHING
-        )
-        remittance.unmatched_count = unmatched
-        remittance.status = RemittanceStatus.NEEDS_MATCHING
-    return records
+    return sum(1 for row in rows if row.status is RemittanceClaimStatus.UNMATCHED)
 
 
 async def _invoices_by_number(numbers: set[str]) -> dict[str, Invoice]:
