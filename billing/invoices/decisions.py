@@ -59,20 +59,8 @@ def insurance_decision_postings(
     """The rows ``decision`` adds to an invoice with rows ``existing``.
     ``NO_INSURANCE_PENDING`` when nothing is pending, ``INVALID_AMOUNT`` for negative
     amounts, a zero decision, or more than is pending."""
+    check_decision_amounts(decision)
     paid, denied, write_off = decision.paid_minor, decision.denied_minor, decision.write_off_minor
-    for value, field, minimum in (
-        (paid, "paid_minor", 0),
-        (denied, "denied_minor", 0),
-        (write_off, "write_off_minor", -MAX_AMOUNT_MINOR),
-    ):
-        if (
-            not isinstance(value, int)
-            or isinstance(value, bool)
-            or not minimum <= value <= MAX_AMOUNT_MINOR
-        ):
-            raise DomainError(ErrorCode.INVALID_AMOUNT, "Not a valid amount.", field)
-    if paid + denied == 0:
-        raise DomainError(ErrorCode.INVALID_AMOUNT, "The decision has no amount.", "paid_minor")
     pending = summarize(existing).insurance_pending
     if pending <= 0:
         raise DomainError(ErrorCode.NO_INSURANCE_PENDING, "No insurance amount is pending.")
@@ -88,6 +76,24 @@ def insurance_decision_postings(
         (LedgerEntryKind.ADJUSTMENT, -write_off, "write-off"),
         reason=decision.write_off_reason,
     )
+
+
+def check_decision_amounts(decision: InsuranceDecision) -> None:
+    """``INVALID_AMOUNT`` for a negative or non-integer amount, or a decision of nothing."""
+    paid, denied, write_off = decision.paid_minor, decision.denied_minor, decision.write_off_minor
+    for value, field, minimum in (
+        (paid, "paid_minor", 0),
+        (denied, "denied_minor", 0),
+        (write_off, "write_off_minor", -MAX_AMOUNT_MINOR),
+    ):
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not minimum <= value <= MAX_AMOUNT_MINOR
+        ):
+            raise DomainError(ErrorCode.INVALID_AMOUNT, "Not a valid amount.", field)
+    if paid + denied == 0:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "The decision has no amount.", "paid_minor")
 
 
 def decision_postings(

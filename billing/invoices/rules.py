@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from billing.errors import DomainError, ErrorCode
 from billing.invoices.decisions import (
     InsuranceDecision,
+    check_decision_amounts,
     decision_postings,
     insurance_decision_postings,
 )
@@ -152,6 +153,7 @@ async def record_insurance_decision(
     decision = InsuranceDecision(
         paid_minor, denied_minor, write_off_minor, write_off_reason, dedupe_key
     )
+    check_decision_amounts(decision)
     async with in_transaction():
         invoice = await _lock_invoice(invoice_id)
         if dedupe_key and await _booked(invoice.id, dedupe_key, "paid", "denied", "write-off"):

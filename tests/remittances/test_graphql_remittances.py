@@ -175,8 +175,8 @@ async def test_a_reversal_undoes_the_earlier_posting_and_the_correction_replaces
     assert await _invoice(client, clerk, other) == ("PAID", "0.00")
     reversed_rows = await LedgerEntry.filter(
         invoice_id=bill.id, kind=LedgerEntryKind.INSURANCE_REVERSED
-    ).values_list("amount_minor", flat=True)
-    assert list(reversed_rows) == [20_000]
+    )
+    assert [row.amount_minor for row in reversed_rows] == [20_000]
 
 
 async def test_provider_level_adjustments_balance_the_payment(
