@@ -13,6 +13,7 @@ import httpx
 import pytest
 from strawberry import relay
 
+from bench.x12_835 import Claim, build_835
 from config.settings import Settings
 from models.audit import AuditEvent
 from models.enums import LedgerEntryKind, Role
@@ -288,6 +289,24 @@ async def test_an_unknown_claim_waits_in_the_worklist_until_staff_match_it(
     assert worklist["data"]["remittances"]["totalCount"] == 0
     everything = await gql(client, LIST, {"first": 5}, clerk.token)
     assert everything["data"]["remittances"]["edges"][0]["node"]["status"] == "POSTED"
+
+
+async def test_a_claim_whose_amounts_do_not_fit_stays_unmatched_and_changes_nothing(
+    client: httpx.AsyncClient, clerk: Caller
+) -> None:
+    # Insurance was expected to pay 100.00 of 200.00 and the file pays 150.00.
+    bill = await _bill("A-8001", 20_000, 10_000)
+    content = build_835(
+        [Claim("A-8001", 20_000, 15_000, adjustments=[("CO", "45", 5_000)])], trace="FIT1"
+    )
+
+    payload = await _upload(client, clerk, "too-much.835", content)
+
+    [claim] = payload["remittance"]["claims"]
+    assert (claim["status"], claim["invoice"]) == ("UNMATCHED", None)
+    assert (await RemittanceClaim.get()).unmatched_reason == "AMOUNTS_DO_NOT_FIT"
+    assert await _invoice(client, clerk, bill) == ("PENDING_INSURANCE", "100.00")
+    assert await LedgerEntry.filter(invoice_id=bill.id).count() == 2
 
 
 async def test_patients_cannot_upload_or_list_remittances(client: httpx.AsyncClient) -> None:
