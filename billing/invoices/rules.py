@@ -183,11 +183,7 @@ async def reverse_insurance_decision(
     decision's ``write_off_minor`` is put back, so the invoice stands as before the
     decision. ``INVALID_AMOUNT`` when more is reversed than was decided.
     """
-    for value, field in ((paid_minor, "paid_minor"), (denied_minor, "denied_minor")):
-        _require_amount(value, field, minimum=0)
-    _require_amount(write_off_minor, "write_off_minor", minimum=-MAX_AMOUNT_MINOR)
-    if paid_minor + denied_minor == 0:
-        raise DomainError(ErrorCode.INVALID_AMOUNT, "The reversal has no amount.", "paid_minor")
+    check_decision_amounts(InsuranceDecision(paid_minor, denied_minor, write_off_minor))
     async with in_transaction():
         invoice = await _lock_invoice(invoice_id)
         if dedupe_key and await _booked(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry import Info, relay
@@ -43,6 +43,9 @@ described_enum(
         "REVERSED": "Posted, then taken back by the payer with a reversal claim (CLP02 = 22).",
     },
 )
+
+RowT = TypeVar("RowT")
+NodeT = TypeVar("NodeT")
 
 RESOURCE_TYPE = "Remittance"
 CLAIM_RESOURCE_TYPE = "RemittanceClaim"
@@ -117,19 +120,8 @@ class RemittanceClaim(relay.Node):
         required: bool = False,
     ) -> list[RemittanceClaim | None]:
         """Claims, for staff who read every bill; null for anyone else."""
-
-        async def load(ids: list[int]) -> list[RemittanceClaimRow | None]:
-            found = await claims_by_id(ids)
-            return [found.get(claim_id) for claim_id in ids]
-
-        staff = info.context.viewer.can(Scope.BILLING_ALL_READ)
-        return await visible_nodes_by_id(
-            info,
-            node_ids,
-            required=required,
-            load=load if staff else nobody,
-            build=cls.from_model,
-            record=_record_claim,
+        return await _staff_nodes(
+            info, node_ids, required, claims_by_id, cls.from_model, _record_claim
         )
 
 
@@ -175,19 +167,8 @@ class Remittance(relay.Node):
         required: bool = False,
     ) -> list[Remittance | None]:
         """Remittances, for staff who read every bill; null for anyone else."""
-
-        async def load(ids: list[int]) -> list[RemittanceRow | None]:
-            found = await remittances_by_id(ids)
-            return [found.get(remittance_id) for remittance_id in ids]
-
-        staff = info.context.viewer.can(Scope.BILLING_ALL_READ)
-        return await visible_nodes_by_id(
-            info,
-            node_ids,
-            required=required,
-            load=load if staff else nobody,
-            build=cls.from_model,
-            record=_record_remittance,
+        return await _staff_nodes(
+            info, node_ids, required, remittances_by_id, cls.from_model, _record_remittance
         )
 
 
@@ -198,6 +179,32 @@ class RemittanceConnection(relay.Connection[Remittance]):
     @fields.field(description="How many remittances match the filter, on every page.")
     async def total_count(self) -> int:
         return await count_remittances(unmatched_only=self.unmatched_only)
+
+
+async def _staff_nodes(
+    info: Info[GraphQLContext, Any],
+    node_ids: Iterable[str],
+    required: bool,
+    by_id: Callable[[Sequence[int]], Awaitable[dict[int, RowT]]],
+    build: Callable[[RowT], NodeT],
+    record: Callable[[GraphQLContext, RowT], None],
+) -> list[NodeT | None]:
+    """The rows ``node_ids`` name, for staff who read every bill; null for anyone else,
+    exactly like a missing one."""
+
+    async def load(ids: list[int]) -> list[RowT | None]:
+        found = await by_id(ids)
+        return [found.get(row_id) for row_id in ids]
+
+    staff = info.context.viewer.can(Scope.BILLING_ALL_READ)
+    return await visible_nodes_by_id(
+        info,
+        node_ids,
+        required=required,
+        load=load if staff else nobody,
+        build=build,
+        record=record,
+    )
 
 
 def _record_remittance(context: GraphQLContext, row: RemittanceRow) -> None:
