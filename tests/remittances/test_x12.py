@@ -103,3 +103,27 @@ def test_amounts_are_whole_cents() -> None:
     ]
     with pytest.raises(ValueError, match="cents"):
         amount_to_minor("1.005")
+
+
+def test_only_pr_adjustments_are_the_patients_and_the_other_groups_are_written_off() -> None:
+    content = build_835(
+        [
+            Claim(
+                "A-1",
+                10_000,
+                6_000,
+                adjustments=[
+                    ("CO", "45", 1_000),
+                    ("PI", "104", 1_000),
+                    ("OA", "23", 500),
+                    ("PR", "1", 1_500),
+                ],
+            )
+        ],
+        trace="GROUPS",
+    )
+
+    [claim] = parse_835(content).claims
+
+    assert claim.patient_responsibility_minor == 1_500
+    assert claim.write_off_minor == 2_500
