@@ -13,6 +13,7 @@ from api.database import close_database, open_database
 from api.exports import export_download
 from api.graphql_view import BillingGraphQL
 from api.health import healthz, readyz
+from api.intake import charge_bundle_endpoint
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.statements import statement_download
 from billing.wiring import connect_domains
@@ -42,6 +43,7 @@ def build_app(settings: Settings) -> Starlette:
         Route("/exports/{token}", export_download(settings), methods=["GET"]),
         Route("/webhooks/shipping", shipping_webhook(settings), methods=["POST"]),
         Route("/webhooks/stripe", stripe_webhook(settings), methods=["POST"]),
+        Route("/intake/fhir/Bundle", charge_bundle_endpoint(settings), methods=["POST"]),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

@@ -95,6 +95,15 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True)
+class IntakeSettings:
+    """Charges from the clinical system: how long an encounter's charges wait after its last
+    one before they are invoiced, and how many days after issue such an invoice is due."""
+
+    charge_hold_hours: int = 24
+    invoice_due_days: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: Environment
     database_url: str
@@ -113,6 +122,7 @@ class Settings:
     currencies: tuple[str, ...] = field(default=("USD",))
     plans: PlanSettings = field(default_factory=PlanSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
 
     @property
     def is_production(self) -> bool:
@@ -183,6 +193,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         stripe_network_retries=_read_positive_int(env, "STRIPE_MAX_ATTEMPTS", 3) - 1,
         plans=_read_plan_settings(env),
         reminders=_read_reminder_settings(env),
+        intake=IntakeSettings(
+            charge_hold_hours=_read_positive_int(env, "CHARGE_HOLD_HOURS", 24),
+            invoice_due_days=_read_positive_int(env, "INVOICE_DUE_DAYS", 30),
+        ),
     )
 
 
