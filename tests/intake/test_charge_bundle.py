@@ -123,7 +123,6 @@ async def test_an_unknown_patient_account_or_location_is_refused_with_a_clear_is
         "diagnostics": "ChargeItem.subject.identifier names no known patient account",
         "expression": ["ChargeItem.subject.identifier"],
     }
-    assert found[2] is not None
     assert found[2]["diagnostics"] == (
         "ChargeItem.performingOrganization.identifier names no known location"
     )
@@ -143,7 +142,6 @@ async def test_what_fhir_refuses_is_told_by_path_and_rule_without_the_value(
 
     assert statuses(response) == ["422", "422"]
     first, second = issues(response)
-    assert first is not None and second is not None
     assert first["expression"] == ["ChargeItem.quantity.value"]
     assert first["diagnostics"] == "ChargeItem.quantity.value is not a valid value (value_error)"
     assert second["diagnostics"] == "ChargeItem.code is required (missing)"
@@ -180,7 +178,7 @@ async def test_a_charge_our_rules_cannot_bill_is_refused_naming_the_element(
 
     assert statuses(response) == ["422"]
     issue = issues(response)[0]
-    assert issue is not None and issue["expression"] == [f"ChargeItem.{path}"], issue
+    assert issue["expression"] == [f"ChargeItem.{path}"], issue
     assert await HeldCharge.all().count() == 0
 
 
@@ -262,4 +260,4 @@ async def test_withdrawing_a_charge_never_sent_is_refused(
 
     assert statuses(response) == ["422"]
     issue = issues(response)[0]
-    assert issue is not None and issue["code"] == "not-found"
+    assert issue["code"] == "not-found"

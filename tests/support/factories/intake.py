@@ -108,14 +108,14 @@ async def post_bundle(
 def statuses(response: httpx.Response) -> list[str]:
     """Each entry's ``response.status`` of a ``batch-response``."""
     body = response.json()
-    assert body["resourceType"] == "Bundle" and body["type"] == "batch-response", body
+    assert (body["resourceType"], body["type"]) == ("Bundle", "batch-response"), body
     return [entry["response"]["status"] for entry in body["entry"]]
 
 
-def issues(response: httpx.Response) -> list[dict[str, Any] | None]:
-    """Each entry's first OperationOutcome issue, or ``None``."""
+def issues(response: httpx.Response) -> list[dict[str, Any]]:
+    """Each entry's first OperationOutcome issue, or ``{}``."""
     return [
-        entry["response"]["outcome"]["issue"][0] if "outcome" in entry["response"] else None
+        entry["response"]["outcome"]["issue"][0] if "outcome" in entry["response"] else {}
         for entry in response.json()["entry"]
     ]
 
