@@ -8,7 +8,8 @@ PostgreSQL, where it waited for the first one's commit; SQLite lets one writer i
 time) and gives the group up. A charge that came in or was withdrawn meanwhile makes the
 group wait for the next run. When the patient has a coverage on file, the whole invoice
 is expected from the primary payer (``PENDING_INSURANCE``) until its remittance or a
-staff decision says what it pays.
+staff decision says what it pays. The patient is told that a bill is ready, in words that
+say nothing more (``billing.notifications.texts``).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from tortoise.transactions import in_transaction
 
 from billing.audit.chain import AuditRecord, append_audit_records
 from billing.invoices.rules import NewInsurance, NewInvoiceLine, create_invoice
+from billing.notifications.outbox import queue_notification
 from billing.patients.coverages import primary_payer_names
 from models.enums import AuditOutcome
 from models.intake import HeldCharge, HeldChargeStatus
 from models.invoices import Invoice
 from models.locations import Location
+from models.notifications import NotificationKind
 
 ISSUE_ACTION = "invoice.issued_from_charges"
 SCHEDULER_ROLE = "scheduler"
@@ -122,6 +125,9 @@ async def _issue(
             reference=f"{len(charges)} charges",
         )
         await append_audit_records([record], key=audit_key, now=now)
+        await queue_notification(
+            group.patient_id, NotificationKind.INVOICE_READY, f"invoice-{invoice.id}", now=now
+        )
     return invoice, len(charges)
 
 

@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.intake import HeldChargeStatus
+from models.notifications import NotificationKind
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -59,5 +60,11 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'intake_location', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The code by which the clinical system names a location (``urn:billing:location``).'},
             bases=['Model'],
+        ),
+        # INVOICE_READY: "a new bill is ready", when held charges become an invoice.
+        ops.AlterField(
+            model_name='Notification',
+            name='kind',
+            field=fields.CharEnumField(description='INSTALLMENT_DUE_SOON: INSTALLMENT_DUE_SOON\nINSTALLMENT_FAILED: INSTALLMENT_FAILED\nINSTALLMENT_NEEDS_AUTHENTICATION: INSTALLMENT_NEEDS_AUTHENTICATION\nINVOICE_OVERDUE: INVOICE_OVERDUE\nINVOICE_READY: INVOICE_READY\nPASSWORD_RESET: PASSWORD_RESET\nPASSWORD_RESET_REQUIRED: PASSWORD_RESET_REQUIRED\nPASSWORD_CHANGED: PASSWORD_CHANGED\nMFA_CHANGED: MFA_CHANGED', enum_type=NotificationKind, max_length=32),
         ),
     ]

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
+from billing.notifications.texts import render_message
 from billing.patients.coverages import NewCoverage, replace_coverages
 from config.settings import Settings
 from models.enums import Role
 from models.intake import HeldCharge, HeldChargeStatus
+from models.notifications import Notification, NotificationChannel, NotificationKind
 from tests.api.test_cli import run_billing
 from tests.support.factories.accounts import api_cipher
 from tests.support.factories.intake import (
@@ -27,6 +29,7 @@ from tests.support.factories.office import office_operation, office_patient
 from tests.support.graphql_client import gql
 
 STAFF_INVOICES = office_operation("StaffInvoices")
+BASE = "https://billing.example.org"
 
 
 async def test_a_charge_sent_by_the_ehr_becomes_an_invoice_pending_with_the_payer(
@@ -34,7 +37,9 @@ async def test_a_charge_sent_by_the_ehr_becomes_an_invoice_pending_with_the_paye
 ) -> None:
     # given an insured patient, a location the EHR knows by its code, and the EHR's client
     clinic = await coded_location()
-    ada = await office_patient(settings, "Ada", "Lovelace", date(1980, 2, 3))
+    ada = await office_patient(
+        settings, "Ada", "Lovelace", date(1980, 2, 3), email="ada@example.org"
+    )
     await replace_coverages(
         api_cipher(settings), ada.id, [NewCoverage("Acme Health", "M-77", "G-1", 1)]
     )
@@ -84,3 +89,13 @@ async def test_a_charge_sent_by_the_ehr_becomes_an_invoice_pending_with_the_paye
     assert invoice["total"] == {"amount": "155.40", "currency": "USD"}
     assert invoice["insurancePending"] == {"amount": "155.40", "currency": "USD"}
     assert invoice["balance"] == {"amount": "0.00", "currency": "USD"}
+
+    # and Ada is told, once and in words without PHI, that a bill is ready
+    again = run_billing("issue-held-charges", "--now", later.isoformat(), database_url=database_url)
+    assert "0 invoices issued" in again.stdout
+    told = await Notification.filter(patient_id=ada.id)
+    assert [(n.kind, n.channel) for n in told] == [
+        (NotificationKind.INVOICE_READY, NotificationChannel.EMAIL)
+    ]
+    message = render_message(NotificationKind.INVOICE_READY, NotificationChannel.EMAIL, BASE)
+    assert message.body == f"A new bill is ready for you. Open the app: {BASE}/app/invoices"
