@@ -123,9 +123,7 @@ async def test_held_charges_wait_then_become_one_invoice_per_patient_location_an
     assert (visit.due_at - visit.issued_at).days == 30
     lines = await InvoiceLine.filter(invoice_id=visit.id).order_by("position")
     assert [(line.code, line.amount_minor) for line in lines] == [("99213", 2000), ("99213", 10000)]
-    assert set(await HeldCharge.all().values_list("status", flat=True)) == {
-        HeldChargeStatus.INVOICED
-    }
+    assert {charge.status for charge in await HeldCharge.all()} == {HeldChargeStatus.INVOICED}
     assert await AuditEvent.filter(action="invoice.issued_from_charges").count() == 4
 
 
