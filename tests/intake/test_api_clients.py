@@ -17,25 +17,13 @@ from models.intake import ApiClient, HeldCharge
 from models.locations import Location
 from models.patients import Patient
 from tests.api.test_cli import run_billing
-from tests.support.factories.auth import make_patient
 from tests.support.factories.intake import (
     api_client_secret,
     bundle,
     charge_item,
-    coded_location,
     post_bundle,
     statuses,
 )
-
-
-@pytest.fixture
-async def clinic(db: None) -> Location:
-    return await coded_location()
-
-
-@pytest.fixture
-async def ada(db: None) -> Patient:
-    return await make_patient()
 
 
 def _created_secret(output: str) -> str:

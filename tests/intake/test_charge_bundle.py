@@ -16,32 +16,14 @@ from config.settings import Settings
 from models.intake import HeldCharge, HeldChargeStatus
 from models.locations import Location
 from models.patients import Patient
-from tests.support.factories.auth import make_patient
 from tests.support.factories.intake import (
-    api_client_secret,
     bundle,
     charge_item,
-    coded_location,
     issues,
     post_bundle,
     statuses,
     withdrawal,
 )
-
-
-@pytest.fixture
-async def clinic(db: None) -> Location:
-    return await coded_location()
-
-
-@pytest.fixture
-async def ada(db: None) -> Patient:
-    return await make_patient()
-
-
-@pytest.fixture
-async def secret(settings: Settings, db: None) -> str:
-    return await api_client_secret(settings)
 
 
 async def test_a_bundle_of_charges_is_held_and_answered_entry_by_entry(

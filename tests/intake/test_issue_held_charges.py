@@ -7,12 +7,10 @@ off the invoice as an adjustment."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
-import pytest
 
 from billing.audit.chain import audit_chain_key
 from billing.intake.issuing import IssueReport, issue_held_charges
@@ -25,10 +23,10 @@ from models.invoices import Invoice, InvoiceLine
 from models.ledger import LedgerEntry
 from models.locations import Location
 from models.patients import Patient
+from tests.support.cli_process import billing_process
 from tests.support.factories.accounts import api_cipher
 from tests.support.factories.auth import make_patient
 from tests.support.factories.intake import (
-    api_client_secret,
     bundle,
     charge_item,
     coded_location,
@@ -36,24 +34,8 @@ from tests.support.factories.intake import (
     statuses,
     withdrawal,
 )
-from tests.support.paths import REPOSITORY
 
 HOLD = timedelta(hours=24)
-
-
-@pytest.fixture
-async def clinic(db: None) -> Location:
-    return await coded_location()
-
-
-@pytest.fixture
-async def ada(db: None) -> Patient:
-    return await make_patient()
-
-
-@pytest.fixture
-async def secret(settings: Settings, db: None) -> str:
-    return await api_client_secret(settings)
 
 
 async def _issue(settings: Settings, now: datetime) -> IssueReport:
@@ -68,6 +50,16 @@ async def _insure(settings: Settings, patient: Patient, payer: str = "Acme Healt
         NewCoverage("Second Payer", "M-2", None, 2),
     ]
     await replace_coverages(api_cipher(settings), patient.id, coverages)
+
+
+async def _send_two_charges(
+    client: httpx.AsyncClient, secret: str, patient: Patient
+) -> dict[str, Any]:
+    """Send a 40.00 and a 60.00 charge of one encounter; the 60.00 one, to withdraw later."""
+    kept = charge_item(patient.account_number, price="40.00")
+    dropped = charge_item(patient.account_number, price="60.00")
+    assert statuses(await post_bundle(client, secret, bundle(kept, dropped))) == ["201", "201"]
+    return dropped
 
 
 def _later(hours: float) -> datetime:
@@ -145,9 +137,7 @@ async def test_a_late_charge_holds_its_encounter_until_its_own_hold_is_over(
 async def test_running_it_twice_issues_each_invoice_once_and_withdrawn_charges_never(
     client: httpx.AsyncClient, settings: Settings, secret: str, ada: Patient, clinic: Location
 ) -> None:
-    kept = charge_item(ada.account_number, price="40.00")
-    dropped = charge_item(ada.account_number, price="60.00")
-    await post_bundle(client, secret, bundle(kept, dropped))
+    dropped = await _send_two_charges(client, secret, ada)
     await post_bundle(client, secret, bundle(withdrawal(dropped)))
 
     first = await _issue(settings, _later(25))
@@ -179,9 +169,7 @@ async def test_an_insured_patients_invoice_waits_on_the_primary_payer(
 async def test_a_charge_withdrawn_after_it_was_invoiced_comes_off_as_an_adjustment(
     client: httpx.AsyncClient, settings: Settings, secret: str, ada: Patient, clinic: Location
 ) -> None:
-    kept = charge_item(ada.account_number, price="40.00")
-    dropped = charge_item(ada.account_number, price="60.00")
-    await post_bundle(client, secret, bundle(kept, dropped))
+    dropped = await _send_two_charges(client, secret, ada)
     await _issue(settings, _later(25))
 
     response = await post_bundle(client, secret, bundle(withdrawal(dropped)))
@@ -201,9 +189,7 @@ async def test_withdrawing_from_an_insured_invoice_asks_the_payer_for_less(
     client: httpx.AsyncClient, settings: Settings, secret: str, ada: Patient, clinic: Location
 ) -> None:
     await _insure(settings, ada)
-    kept = charge_item(ada.account_number, price="40.00")
-    dropped = charge_item(ada.account_number, price="60.00")
-    await post_bundle(client, secret, bundle(kept, dropped))
+    dropped = await _send_two_charges(client, secret, ada)
     await _issue(settings, _later(25))
 
     response = await post_bundle(client, secret, bundle(withdrawal(dropped)))
@@ -243,22 +229,4 @@ async def test_two_scheduler_processes_at_once_issue_each_invoice_once(
 
 async def _scheduler_process(database_url: str, now: datetime) -> tuple[int, str]:
     """``billing issue-held-charges`` as its own process, as cron runs it."""
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("BILLING_", "STRIPE_"))},
-        "DATABASE_URL": database_url,
-        "BILLING_ENV": "development",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "api.cli",
-        "issue-held-charges",
-        "--now",
-        now.isoformat(),
-        cwd=REPOSITORY,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, output.decode()
+    return await billing_process(database_url, "issue-held-charges", "--now", now.isoformat())
