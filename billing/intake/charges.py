@@ -83,7 +83,7 @@ async def take_entries(
     for index in order:
         entry = entries[index]
         if isinstance(entry, ChargeWithdrawal):
-            answers[index] = await _withdraw(entry.identifier)
+            answers[index] = await _withdraw(client_id, entry.identifier)
         elif isinstance(entry, ChargeSubmission):
             answers[index] = await _add(client_id, entry, known, now)
     return [answers[index] for index in range(len(entries))]
@@ -180,9 +180,10 @@ async def _stored(identifier: ChargeIdentifier) -> HeldCharge | None:
     )
 
 
-async def _withdraw(identifier: ChargeIdentifier) -> EntryAnswer:
+async def _withdraw(client_id: int, identifier: ChargeIdentifier) -> EntryAnswer:
     charge = await _stored(identifier)
-    if charge is None:
+    # Only the system that sent a charge may withdraw it; another's answers as a missing one.
+    if charge is None or charge.client_id != client_id:
         return _refused("not-found", "identifier[0]", "names no charge sent earlier")
     answer = EntryAnswer(EntryOutcome.WITHDRAWN, charge.id, charge.patient_id)
     taken_back = await HeldCharge.filter(id=charge.id, status=HeldChargeStatus.HELD).update(

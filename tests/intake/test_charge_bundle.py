@@ -17,6 +17,7 @@ from models.intake import HeldCharge, HeldChargeStatus
 from models.locations import Location
 from models.patients import Patient
 from tests.support.factories.intake import (
+    api_client_secret,
     bundle,
     charge_item,
     issues,
@@ -243,3 +244,17 @@ async def test_withdrawing_a_charge_never_sent_is_refused(
     assert statuses(response) == ["422"]
     issue = issues(response)[0]
     assert issue["code"] == "not-found"
+
+
+async def test_only_the_client_that_sent_a_charge_may_withdraw_it(
+    client: httpx.AsyncClient, settings: Settings, secret: str, ada: Patient, clinic: Location
+) -> None:
+    item = charge_item(ada.account_number, identifier="c-1")
+    await post_bundle(client, secret, bundle(item))
+    other = await api_client_secret(settings)
+
+    response = await post_bundle(client, other, bundle(withdrawal(item)))
+
+    assert statuses(response) == ["422"]
+    assert issues(response)[0]["code"] == "not-found"
+    assert (await HeldCharge.get(identifier_value="c-1")).status is HeldChargeStatus.HELD
