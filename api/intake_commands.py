@@ -18,23 +18,14 @@ def add_intake_commands(
 ) -> None:
     """Add the intake's commands to the ``billing`` parser; ``run`` runs a coroutine with the
     database open, ``instant`` reads an ISO 8601 instant with its offset."""
-    from billing.intake.clients import SCOPES
-
-    create = commands.add_parser(
-        "create-api-client",
-        help="make an API client for the clinical system; its secret is printed once",
+    _add_client_commands(
+        commands, ("create-api-client", "revoke-api-client", "list-api-clients"), run
     )
-    create.add_argument("--name", required=True)
-    create.add_argument("--scope", required=True, action="append", choices=SCOPES)
-    create.set_defaults(command=lambda args, settings: _create(args, settings, run))
-
-    revoke = commands.add_parser("revoke-api-client", help="end an API client's access at once")
-    revoke.add_argument("name")
-    revoke.set_defaults(command=lambda args, settings: _revoke(args, settings, run))
-
-    commands.add_parser(
-        "list-api-clients", help="list API clients: name, scopes, made, revoked"
-    ).set_defaults(command=lambda args, settings: _list(args, settings, run))
+    # The same three, grouped: `billing api-client create|revoke|list`.
+    group = commands.add_parser("api-client", help="make, revoke or list API clients")
+    _add_client_commands(
+        group.add_subparsers(required=True, metavar="ACTION"), ("create", "revoke", "list"), run
+    )
 
     code = commands.add_parser(
         "set-location-code",
@@ -56,6 +47,27 @@ def add_intake_commands(
         help="act as at this ISO 8601 instant with its offset (default: now)",
     )
     issue.set_defaults(command=lambda args, settings: _issue(args, settings, run))
+
+
+def _add_client_commands(commands: Any, names: tuple[str, str, str], run: Runner[Any]) -> None:
+    from billing.intake.clients import SCOPES
+
+    create_name, revoke_name, list_name = names
+    create = commands.add_parser(
+        create_name,
+        help="make an API client for the clinical system; its secret is printed once",
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", required=True, action="append", choices=SCOPES)
+    create.set_defaults(command=lambda args, settings: _create(args, settings, run))
+
+    revoke = commands.add_parser(revoke_name, help="end an API client's access at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(command=lambda args, settings: _revoke(args, settings, run))
+
+    commands.add_parser(
+        list_name, help="list API clients: name, scopes, made, revoked"
+    ).set_defaults(command=lambda args, settings: _list(args, settings, run))
 
 
 def _create(args: argparse.Namespace, settings: Settings, run: Runner[Any]) -> int:

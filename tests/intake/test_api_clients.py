@@ -158,3 +158,17 @@ async def test_a_body_of_another_media_type_is_415(
 
     assert response.status_code == 415
     assert await HeldCharge.all().count() == 0
+
+
+def test_the_grouped_api_client_commands_do_the_same(database_url: str) -> None:
+    made = run_billing(
+        "api-client", "create", "--name", "pharmacy", "--scope", "charges:write",
+        database_url=database_url,
+    )  # fmt: skip
+    revoked = run_billing("api-client", "revoke", "pharmacy", database_url=database_url)
+    listed = run_billing("api-client", "list", database_url=database_url)
+
+    assert made.returncode == revoked.returncode == listed.returncode == 0, made.stderr
+    assert _created_secret(made.stdout).startswith("bk_")
+    assert "pharmacy\tcharges:write\tmade " in listed.stdout
+    assert "\trevoked " in listed.stdout
