@@ -15,6 +15,7 @@ from api.exports import export_download
 from api.graphql_view import BillingGraphQL
 from api.health import healthz, readyz
 from api.http_security import browser_middleware
+from api.intake import charge_bundle_endpoint
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.origins import OriginPolicy
 from api.statements import statement_download
@@ -46,6 +47,7 @@ def build_app(settings: Settings) -> Starlette:
         Route("/webhooks/shipping", shipping_webhook(settings), methods=["POST"]),
         Route("/webhooks/stripe", stripe_webhook(settings), methods=["POST"]),
         *console_routes(settings),
+        Route("/intake/fhir/Bundle", charge_bundle_endpoint(settings), methods=["POST"]),
     ]
     middleware = [
         Middleware(RequestIdMiddleware),

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from api.database import close_database, migrate_database, open_database
+from api.intake_commands import add_intake_commands
 from billing.errors import DomainError
 from billing.wiring import connect_domains
 from config.settings import Settings, SettingsError, load_settings
@@ -135,6 +136,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "audit-checkpoint",
         help="print the access log's head as a signed line, to keep outside the database",
     ).set_defaults(command=_audit_checkpoint)
+    add_intake_commands(commands, _run_with_database, _aware_datetime)
     _add_dev_commands(commands)
     return parser
 

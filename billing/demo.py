@@ -30,6 +30,7 @@ from models.enums import (
     Role,
     ShipmentStatus,
 )
+from models.intake import IntakeLocation
 from models.invoices import CatalogItem, Invoice, InvoiceLine
 from models.locations import Location
 from models.patients import Patient
@@ -41,6 +42,7 @@ PasswordHasher = Callable[[str], Awaitable[str]]
 
 RIVERSIDE = "Riverside Clinic"
 LAKESIDE = "Lakeside Medical Supply"
+DEMO_LOCATION_CODES = {RIVERSIDE: "RIVERSIDE", LAKESIDE: "LAKESIDE"}
 
 # Fixed so a reviewer can sign in; they are printed by the CLI and exist only in demo data.
 _LOGINS: tuple[tuple[str, Role, str], ...] = (
@@ -97,6 +99,13 @@ async def seed_demo(
         )
         lakeside = await create_location(
             LAKESIDE, "America/New_York", "45 Lakeshore Drive, Burlington, VT 05401"
+        )
+        # The codes a clinical system names them by (``urn:billing:location``).
+        await IntakeLocation.bulk_create(
+            [
+                IntakeLocation(code=DEMO_LOCATION_CODES[RIVERSIDE], location_id=riverside.id),
+                IntakeLocation(code=DEMO_LOCATION_CODES[LAKESIDE], location_id=lakeside.id),
+            ]
         )
         await CatalogItem.bulk_create(
             [

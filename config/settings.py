@@ -94,6 +94,15 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True)
+class IntakeSettings:
+    """Charges from the clinical system: how long an encounter's charges wait after its last
+    one before they are invoiced, and how many days after issue such an invoice is due."""
+
+    charge_hold_hours: int = 24
+    invoice_due_days: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: Environment
     database_url: str
@@ -113,6 +122,7 @@ class Settings:
     plans: PlanSettings = field(default_factory=PlanSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     browser: BrowserSettings = field(default_factory=BrowserSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
 
     @property
     def is_production(self) -> bool:
@@ -186,6 +196,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reminders=_read_reminder_settings(env),
         browser=read_browser_settings(
             env, production=environment is Environment.PRODUCTION, idle_minutes=idle_minutes
+        ),
+        intake=IntakeSettings(
+            charge_hold_hours=_read_positive_int(env, "CHARGE_HOLD_HOURS", 24),
+            invoice_due_days=_read_positive_int(env, "INVOICE_DUE_DAYS", 30),
         ),
     )
 

@@ -16,4 +16,5 @@ MODEL_MODULES: list[str] = [
     "models.idempotency",
     "models.exports",
     "models.remittances",
+    "models.intake",
 ]

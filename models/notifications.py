@@ -25,6 +25,8 @@ class NotificationKind(StrEnum):
     INSTALLMENT_FAILED = "INSTALLMENT_FAILED"
     INSTALLMENT_NEEDS_AUTHENTICATION = "INSTALLMENT_NEEDS_AUTHENTICATION"
     INVOICE_OVERDUE = "INVOICE_OVERDUE"
+    # An invoice made from the clinical system's charges was issued.
+    INVOICE_READY = "INVOICE_READY"
     # Account messages, to the user's sign-in address.
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 (a kind of message, not a password)
     PASSWORD_RESET_REQUIRED = "PASSWORD_RESET_REQUIRED"  # noqa: S105 (staff forced a reset)

@@ -38,6 +38,11 @@ _WORDS: dict[NotificationKind, tuple[str, str, str]] = {
         "You have a balance.",
         "/app/invoices",
     ),
+    NotificationKind.INVOICE_READY: (
+        "You have a new bill",
+        "A new bill is ready for you.",
+        "/app/invoices",
+    ),
     NotificationKind.PASSWORD_RESET: (
         "Reset your password",
         "Someone asked to reset the password of your billing account. To choose a new one, "

@@ -122,3 +122,17 @@ def _text(value: str, limit: int, field: str) -> str:
         name = field.rpartition(".")[2]
         raise DomainError(ErrorCode.INVALID_INPUT, f"{name} must be 1-{limit} characters.", field)
     return cleaned
+
+
+async def primary_payer_names(patient_ids: Sequence[int]) -> dict[int, str]:
+    """The payer of each patient's primary (first priority) coverage, for those who have
+    one; one query, nothing decrypted."""
+    rows = (
+        await Coverage.filter(patient_id__in=sorted(set(patient_ids)))
+        .order_by("patient_id", "priority")
+        .values_list("patient_id", "payer_name")
+    )
+    payers: dict[int, str] = {}
+    for patient_id, payer_name in rows:
+        payers.setdefault(int(patient_id), str(payer_name))
+    return payers

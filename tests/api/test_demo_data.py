@@ -13,6 +13,7 @@ from billing.ledger.figures import summarize
 from billing.patients.rules import display_name, read_patient_profile
 from billing.phi_cipher import PhiCipher
 from models.enums import AllocationStatus, InvoiceStatus, PaymentChannel, Role
+from models.intake import IntakeLocation
 from models.invoices import CatalogItem, Invoice
 from models.ledger import LedgerEntry
 from models.locations import Location
@@ -88,6 +89,8 @@ async def test_demo_has_locations_a_check_payment_and_a_tracked_shipment(
 
     zones = dict(await Location.all().values_list("name", "timezone"))
     assert zones == {RIVERSIDE: "America/Chicago", LAKESIDE: "America/New_York"}
+    codes = dict(await IntakeLocation.all().values_list("code", "location__name"))
+    assert codes == {"RIVERSIDE": RIVERSIDE, "LAKESIDE": LAKESIDE}
     payment = await Payment.get(channel=PaymentChannel.CHECK, offline_reference="Check 1042")
     allocation = await PaymentAllocation.get(payment_id=payment.id)
     assert allocation.status is AllocationStatus.POSTED

@@ -6,8 +6,6 @@ the due date and then default the plan, and a new default card retries at once."
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +28,7 @@ from models.patients import Patient
 from models.payments import Payment
 from models.payments import PaymentMethod as PaymentMethodRow
 from models.plans import Installment, PaymentPlan, PaymentPlanInvoice
+from tests.support.cli_process import billing_process
 from tests.support.factories.invoices import (
     PatientCaller,
     global_id,
@@ -39,7 +38,6 @@ from tests.support.factories.invoices import (
 )
 from tests.support.factories.plans import installment_rows, plan
 from tests.support.graphql_client import contract_operation, gql
-from tests.support.paths import REPOSITORY
 from tests.support.stripe_fixture import (
     API_KEY,
     SDK_DATA_WARNING,
@@ -345,25 +343,11 @@ async def _covered_invoice(plan_id: int) -> int:
 
 async def _scheduler_process(world: StripeWorld, database_url: str, today: date) -> tuple[int, str]:
     """``billing charge-due-installments`` as its own process, as cron runs it."""
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("BILLING_", "STRIPE_"))},
-        "DATABASE_URL": database_url,
-        "BILLING_ENV": "development",
+    stripe = {
         "STRIPE_SECRET_KEY": API_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_API_BASE": world.simulator_url,
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "api.cli",
-        "charge-due-installments",
-        "--today",
-        today.isoformat(),
-        cwd=REPOSITORY,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    return await billing_process(
+        database_url, "charge-due-installments", "--today", today.isoformat(), env=stripe
     )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, output.decode()

@@ -1,0 +1,1 @@
+"""Charges from the clinical system: API clients, FHIR ChargeItem bundles, held charges."""
