@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import build_schema, parse, validate
+from graphql import OperationDefinitionNode, build_schema, parse, validate
 
 from api.app import build_app
 from config.settings import Settings, load_settings
@@ -133,7 +133,7 @@ def test_export_operations_lists_every_registered_operation_under_its_hash() -> 
         operation.name.value
         for text in manifest.values()
         for operation in parse(text).definitions
-        if getattr(operation, "name", None) is not None
+        if isinstance(operation, OperationDefinitionNode) and operation.name is not None
     }
     assert {"MyInvoices", "PayInvoices", "ChangePassword", "FindPatients"} <= names
 
