@@ -18,6 +18,8 @@ FROM python:3.11-slim AS runtime
 RUN groupadd --system billing && useradd --system --gid billing --home /app billing
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
+# The staff console's static files, served at /console/ from the working folder.
+COPY web ./web
 USER billing
 ENV PATH=/opt/venv/bin:$PATH \
     BILLING_ENV=production \

@@ -54,8 +54,17 @@ $(CONFORMANCE_STAMP): $(STAMP) conformance/package.json conformance/package-lock
 	$(BIN)/npm ci --prefix conformance --no-audit --no-fund
 	touch $(CONFORMANCE_STAMP)
 
+# The staff console's end-to-end tests drive headless Chromium: Debian's chromium and
+# chromium-driver, installed here when missing (no browser is downloaded).
+.PHONY: browser
+browser:
+	@(command -v chromium && command -v chromedriver) >/dev/null || \
+		apt-get install -y chromium chromium-driver || \
+		(apt-get update && apt-get install -y chromium chromium-driver) || \
+		{ echo "make: chromium is missing; install Debian's chromium and chromium-driver"; exit 2; }
+
 # The pytest suite alone; TEST_DATABASE_URL picks PostgreSQL instead of SQLite.
-test-suite: install $(CONFORMANCE_STAMP)
+test-suite: install $(CONFORMANCE_STAMP) browser
 	$(BIN)/pytest
 
 schema: install

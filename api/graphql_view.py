@@ -17,12 +17,13 @@ from strawberry.http import process_result as http_result
 from strawberry.types import ExecutionResult
 
 from api.graphql_media import GRAPHQL_RESPONSE_JSON, is_request_error, preferred_media_type
+from api.origins import OriginPolicy
 from auth.sessions import check_access_token
 from auth.viewer import ANONYMOUS, EXPIRED, Viewer, viewer_for_session
 from billing.audit.buffer import AuditActor, AuditBuffer
 from billing.audit.chain import audit_chain_key
 from config.settings import Settings
-from schema.context import GraphQLContext
+from schema.context import REFRESH_COOKIE, SESSION_TRANSPORT_HEADER, CookieSession, GraphQLContext
 from schema.documents.registry import RegisteredDocuments, bundled_documents
 
 # Where ``parse_json`` keeps the body's ``documentId`` until ``execute_operation`` reads it
@@ -45,7 +46,7 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
     is answered as Strawberry does (200, ``data`` and ``errors``).
     """
 
-    def __init__(self, schema: Any, settings: Settings) -> None:
+    def __init__(self, schema: Any, settings: Settings, origins: OriginPolicy) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if not settings.is_production else None,
@@ -54,6 +55,7 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
             subscription_protocols=(),
         )
         self.settings = settings
+        self.origins = origins
         self.audit_key = audit_chain_key(settings.secret_key.reveal())
         self.documents: RegisteredDocuments = bundled_documents()
 
@@ -148,6 +150,23 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
             client_ip=client_ip,
             viewer=viewer,
             audit=AuditBuffer(actor, key=self.audit_key),
+            cookie_session=self._cookie_session(request),
+        )
+
+    def _cookie_session(self, request: Request) -> CookieSession | None:
+        """A browser's opt-in to the cookie session (``X-Session-Transport: cookie``).
+
+        The refresh cookie is read only when the request also names, in ``Origin``, this
+        service or an origin listed in ``CORS_ALLOWED_ORIGINS``: no HTML form can send the
+        header, and another site's script cannot send it without a CORS preflight that
+        only listed origins pass, so the cookie never acts for another site (CSRF)."""
+        if request.headers.get(SESSION_TRANSPORT_HEADER, "").strip().lower() != "cookie":
+            return None
+        origin = request.headers.get("origin")
+        trusted = origin is not None and self.origins.may_use_cookies(origin, request.scope)
+        return CookieSession(
+            refresh_token=request.cookies.get(REFRESH_COOKIE) if trusted else None,
+            secure=self.settings.browser.secure_cookies,
         )
 
     async def _viewer(self, request: Request) -> Viewer:

@@ -14,14 +14,13 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from config.browser import BrowserSettings, read_browser_settings
+from config.errors import SettingsError as SettingsError
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
-
-
-class SettingsError(Exception):
-    """The environment does not describe a service that may start."""
 
 
 class Secret:
@@ -115,6 +114,7 @@ class Settings:
     currencies: tuple[str, ...] = field(default=("USD",))
     plans: PlanSettings = field(default_factory=PlanSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    browser: BrowserSettings = field(default_factory=BrowserSettings)
 
     @property
     def is_production(self) -> bool:
@@ -170,6 +170,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     stripe_api_base = env.get("STRIPE_API_BASE", "").strip() or None
     if stripe_api_base and environment is Environment.PRODUCTION:
         _refuse_local_stripe_api_base(stripe_api_base)
+    idle_minutes = _read_positive_int(env, "SESSION_IDLE_MINUTES", 15)
     return Settings(
         environment=environment,
         database_url=database_url,
@@ -180,12 +181,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipping_webhook_secret=secrets["SHIPPING_WEBHOOK_SECRET"],
         stripe_api_base=stripe_api_base,
         public_base_url=public_base_url.rstrip("/"),
-        session_idle_minutes=_read_positive_int(env, "SESSION_IDLE_MINUTES", 15),
+        session_idle_minutes=idle_minutes,
         registered_documents_only=_read_documents_policy(env, environment),
         stripe_timeout_ms=_read_positive_int(env, "STRIPE_TIMEOUT_MS", 10_000),
         stripe_network_retries=_read_positive_int(env, "STRIPE_MAX_ATTEMPTS", 3) - 1,
         plans=_read_plan_settings(env),
         reminders=_read_reminder_settings(env),
+        browser=read_browser_settings(
+            env, production=environment is Environment.PRODUCTION, idle_minutes=idle_minutes
+        ),
     )
 
 

@@ -32,6 +32,8 @@ class LedgerEntryKind(StrEnum):
     REFUND = "REFUND"
     ADJUSTMENT = "ADJUSTMENT"
     VOID = "VOID"
+    # An insurer took back a payment it had made (an 835 reversal): pending again.
+    INSURANCE_REVERSED = "INSURANCE_REVERSED"
 
 
 class CreditEntryKind(StrEnum):

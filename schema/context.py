@@ -19,6 +19,23 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
+# A browser asks for its refresh token in a cookie with this header (see CookieSession).
+SESSION_TRANSPORT_HEADER = "x-session-transport"
+REFRESH_COOKIE = "billing_refresh"
+# The cookie goes only to the GraphQL endpoint, never to the console's files or the links.
+REFRESH_COOKIE_PATH = "/graphql"
+
+
+@dataclass(frozen=True)
+class CookieSession:
+    """A browser that opted in to the cookie session: sign-ins set the refresh token in an
+    HttpOnly cookie instead of the answer, and ``refreshSession`` reads it from there.
+    ``refresh_token`` is the cookie's value, only when the request passed the CSRF rule
+    (the opt-in header and an allowed ``Origin``); ``secure`` marks the cookie Secure."""
+
+    refresh_token: str | None
+    secure: bool
+
 
 @dataclass
 class GraphQLContext:
@@ -30,6 +47,7 @@ class GraphQLContext:
     viewer: Viewer
     # What this request touched; written to the access log when the operation ends.
     audit: AuditBuffer
+    cookie_session: CookieSession | None = None
     _per_request: dict[type[Any], Any] = field(default_factory=dict, repr=False)
 
     def request_scoped(self, kind: type[_T], build: Callable[[], _T]) -> _T:

@@ -39,6 +39,8 @@ from schema.payments.mutations import PaymentMutation
 from schema.payments.queries import PaymentQuery
 from schema.plans.mutations import PlanMutation
 from schema.plans.queries import PlanQuery
+from schema.remittances.mutations import RemittanceMutation
+from schema.remittances.queries import RemittanceQuery
 from schema.reports.queries import ReportQuery
 from schema.shipments.mutations import ShipmentMutation
 from schema.shipments.queries import ShipmentQuery
@@ -74,6 +76,7 @@ def _query_type() -> type:
         ReportQuery,
         AuditQuery,
         StatementQuery,
+        RemittanceQuery,
     ):
         node: relay.Node | None = relay.node(
             description="Fetch any object by its ID.", extensions=[InterfaceIdsNameNothing()]
@@ -93,6 +96,7 @@ class Mutation(
     NotificationMutation,
     ShipmentMutation,
     StatementMutation,
+    RemittanceMutation,
     ExportMutation,
 ):
     pass

@@ -105,6 +105,11 @@ class AuditBuffer:
         records, so the change and its record commit together or not at all."""
         await append_audit_records([self.make_record(action, outcome, **subject)], key=self._key)
 
+    async def write_many_now(self, records: list[AuditRecord]) -> None:
+        """Append ``records`` (made with ``make_record``) at once, in one append of the
+        chain; call it inside the transaction of the changes they record."""
+        await append_audit_records(records, key=self._key)
+
     def record_read(
         self, resource_type: str, resource_id: int | str, patient_id: int | None
     ) -> None:

@@ -15,6 +15,12 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError, ErrorCode
+from billing.invoices.decisions import (
+    InsuranceDecision,
+    check_decision_amounts,
+    decision_postings,
+    insurance_decision_postings,
+)
 from billing.invoices.listeners import balances_lowered
 from billing.ledger.figures import summarize
 from billing.ledger.postings import Posting, post_entries
@@ -134,43 +140,76 @@ async def record_insurance_decision(
     *,
     actor_id: int | None = None,
     dedupe_key: str | None = None,
+    write_off_minor: int = 0,
+    write_off_reason: str = "",
 ) -> Invoice:
     """Record what the insurer paid and denied; the denied part becomes the patient's.
 
-    Raises ``NO_INSURANCE_PENDING`` when nothing is pending, and ``INVALID_AMOUNT`` for
-    negative amounts, a zero decision, or more than is pending.
+    ``write_off_minor`` (what the patient does not owe of it, such as an 835's contractual
+    adjustments) comes off in the same posting. Raises ``NO_INSURANCE_PENDING`` when nothing
+    is pending, and ``INVALID_AMOUNT`` for negative amounts, a zero decision, or more than
+    is pending (``billing.invoices.decisions.plan_insurance_decision``).
     """
-    for value, field in ((paid_minor, "paid_minor"), (denied_minor, "denied_minor")):
-        _require_amount(value, field, minimum=0)
-    if paid_minor + denied_minor == 0:
-        raise DomainError(ErrorCode.INVALID_AMOUNT, "The decision has no amount.", "paid_minor")
-    keys = [f"{dedupe_key}:paid", f"{dedupe_key}:denied"] if dedupe_key else []
+    decision = InsuranceDecision(
+        paid_minor, denied_minor, write_off_minor, write_off_reason, dedupe_key
+    )
+    check_decision_amounts(decision)
     async with in_transaction():
         invoice = await _lock_invoice(invoice_id)
-        if keys and await LedgerEntry.filter(invoice_id=invoice.id, dedupe_key__in=keys).exists():
+        if dedupe_key and await _booked(invoice.id, dedupe_key, "paid", "denied", "write-off"):
             return invoice  # This decision is already booked.
-        pending = summarize(await LedgerEntry.filter(invoice_id=invoice.id)).insurance_pending
-        if pending <= 0:
-            raise DomainError(ErrorCode.NO_INSURANCE_PENDING, "No insurance amount is pending.")
-        if paid_minor + denied_minor > pending:
-            raise DomainError(
-                ErrorCode.INVALID_AMOUNT, "Paid and denied exceed what is pending.", "paid_minor"
-            )
-        decision = [
-            Posting(
-                kind,
-                amount,
-                actor_id=actor_id,
-                dedupe_key=key,
-            )
-            for kind, amount, key in (
-                (LedgerEntryKind.INSURANCE_PAID, paid_minor, keys[0] if keys else None),
-                (LedgerEntryKind.INSURANCE_DENIED, denied_minor, keys[1] if keys else None),
-            )
-            if amount > 0
-        ]
-        await post_entries(invoice, decision)
+        existing = await LedgerEntry.filter(invoice_id=invoice.id)
+        await post_entries(
+            invoice, insurance_decision_postings(existing, decision, actor_id=actor_id)
+        )
+        if write_off_minor > 0:
+            await balances_lowered([invoice.id])
     return invoice
+
+
+async def reverse_insurance_decision(
+    invoice_id: int,
+    paid_minor: int,
+    denied_minor: int,
+    *,
+    actor_id: int | None = None,
+    dedupe_key: str | None = None,
+    write_off_minor: int = 0,
+) -> Invoice:
+    """Undo an insurance decision the payer took back (an 835 reversal claim).
+
+    The paid part is pending with the insurer again (``INSURANCE_REVERSED``), the part the
+    decision moved to the patient goes back to the insurer (``INSURANCE_EXPECTED``) and the
+    decision's ``write_off_minor`` is put back, so the invoice stands as before the
+    decision. ``INVALID_AMOUNT`` when more is reversed than was decided.
+    """
+    check_decision_amounts(InsuranceDecision(paid_minor, denied_minor, write_off_minor))
+    async with in_transaction():
+        invoice = await _lock_invoice(invoice_id)
+        if dedupe_key and await _booked(
+            invoice.id, dedupe_key, "reversed", "re-expected", "write-off"
+        ):
+            return invoice  # This reversal is already booked.
+        figures = summarize(await LedgerEntry.filter(invoice_id=invoice.id))
+        if paid_minor > figures.insurance_paid or denied_minor > figures.insurance_denied:
+            raise DomainError(
+                ErrorCode.INVALID_AMOUNT, "The reversal exceeds what was decided.", "paid_minor"
+            )
+        reversal = decision_postings(
+            dedupe_key,
+            actor_id,
+            (LedgerEntryKind.INSURANCE_REVERSED, paid_minor, "reversed"),
+            (LedgerEntryKind.INSURANCE_EXPECTED, denied_minor, "re-expected"),
+            (LedgerEntryKind.ADJUSTMENT, write_off_minor, "write-off"),
+            reason="Insurance adjustment reversed",
+        )
+        await post_entries(invoice, reversal)
+    return invoice
+
+
+async def _booked(invoice_id: int, dedupe_key: str, *suffixes: str) -> bool:
+    keys = [f"{dedupe_key}:{suffix}" for suffix in suffixes]
+    return await LedgerEntry.filter(invoice_id=invoice_id, dedupe_key__in=keys).exists()
 
 
 async def adjust_invoice(

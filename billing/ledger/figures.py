@@ -9,7 +9,8 @@ Sign rules. Every ``amount_minor`` is a positive integer except:
 Figures (see ``summarize``)::
 
     total                  = CHARGE + ADJUSTMENT
-    insurance_pending      = INSURANCE_EXPECTED - INSURANCE_PAID - INSURANCE_DENIED
+    insurance_paid         = INSURANCE_PAID - INSURANCE_REVERSED  (net of payer reversals)
+    insurance_pending      = INSURANCE_EXPECTED - insurance_paid - INSURANCE_DENIED
     patient_responsibility = total - INSURANCE_EXPECTED + INSURANCE_DENIED
     paid                   = PAYMENT - REFUND            (net money from the patient)
     balance                = patient_responsibility - paid
@@ -72,7 +73,8 @@ def summarize(entries: Iterable[LedgerFact]) -> InvoiceFigures:
     charges = sums[LedgerEntryKind.CHARGE]
     total = charges + sums[LedgerEntryKind.ADJUSTMENT]
     expected = sums[LedgerEntryKind.INSURANCE_EXPECTED]
-    insurance_paid = sums[LedgerEntryKind.INSURANCE_PAID]
+    # A reversal (835 CLP02 = 22) takes a payment back, so the insurer owes it again.
+    insurance_paid = sums[LedgerEntryKind.INSURANCE_PAID] - sums[LedgerEntryKind.INSURANCE_REVERSED]
     denied = sums[LedgerEntryKind.INSURANCE_DENIED]
     pending = expected - insurance_paid - denied
     responsibility = total - expected + denied

@@ -24,6 +24,7 @@ from models.ledger import LedgerEntry
 from models.patients import CreditEntry
 
 OVERPAYMENT_REASON = "Overpayment moved to the patient's credit balance"
+_WRITE_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,35 +115,72 @@ async def post_entries(
         existing = await LedgerEntry.filter(invoice_id=locked.id).all()
         fresh = await _not_yet_booked(locked.id, postings)
         plan = plan_postings(existing, fresh, divert_overpayment=divert_overpayment)
-        await LedgerEntry.bulk_create(
-            [
-                LedgerEntry(
-                    invoice_id=locked.id,
-                    kind=p.kind,
-                    amount_minor=p.amount_minor,
-                    currency=locked.currency,
-                    payment_id=p.payment_id,
-                    refund_id=p.refund_id,
-                    actor_id=p.actor_id,
-                    reason=p.reason,
-                    dedupe_key=p.dedupe_key,
-                )
-                for p in plan.postings
-            ]
-        )
-        if plan.credit_minor:
-            await CreditEntry.create(
-                patient_id=locked.patient_id,
-                kind=CreditEntryKind.OVERPAYMENT,
-                amount_minor=plan.credit_minor,
-                currency=locked.currency,
-                payment_id=plan.credit_payment_id,
-                invoice_id=locked.id,
-                memo=OVERPAYMENT_REASON,
-            )
+        await LedgerEntry.bulk_create(_entries(locked, plan))
+        credit = _credit(locked, plan)
+        if credit is not None:
+            await credit.save()
         figures = await recompute_invoice(locked.id)
     _copy_summary(figures, invoice)
     return figures
+
+
+async def write_plans(planned: Sequence[tuple[Invoice, PostingPlan]]) -> None:
+    """Write the plans of many invoices at once, as ``post_entries`` writes one: the rows,
+    any excess moved to credit, and the summary columns (``plan.figures``, which must be
+    of all the invoice's rows). For bulk postings (an 835 file): the caller opened the
+    transaction, locked the invoices (in id order) and planned each invoice's postings
+    after the ones before, with ``plan_postings`` on the rows it read."""
+    entries = [entry for invoice, plan in planned for entry in _entries(invoice, plan)]
+    credits = [c for c in (_credit(invoice, plan) for invoice, plan in planned) if c is not None]
+    for start in range(0, len(entries), _WRITE_CHUNK):
+        await LedgerEntry.bulk_create(entries[start : start + _WRITE_CHUNK])
+    if credits:
+        await CreditEntry.bulk_create(credits)
+    latest = {invoice.id: plan.figures for invoice, plan in planned}
+    by_summary: dict[tuple[object, ...], list[int]] = {}
+    for invoice_id, figures in latest.items():
+        key = (figures.status, figures.total, figures.balance, figures.insurance_pending)
+        by_summary.setdefault(key, []).append(invoice_id)
+    for (status, total, balance, pending), ids in by_summary.items():
+        for start in range(0, len(ids), _WRITE_CHUNK):
+            await Invoice.filter(id__in=ids[start : start + _WRITE_CHUNK]).update(
+                status=status,
+                total_minor=total,
+                balance_minor=balance,
+                insurance_pending_minor=pending,
+                updated_at=now(),
+            )
+
+
+def _entries(invoice: Invoice, plan: PostingPlan) -> list[LedgerEntry]:
+    return [
+        LedgerEntry(
+            invoice_id=invoice.id,
+            kind=p.kind,
+            amount_minor=p.amount_minor,
+            currency=invoice.currency,
+            payment_id=p.payment_id,
+            refund_id=p.refund_id,
+            actor_id=p.actor_id,
+            reason=p.reason,
+            dedupe_key=p.dedupe_key,
+        )
+        for p in plan.postings
+    ]
+
+
+def _credit(invoice: Invoice, plan: PostingPlan) -> CreditEntry | None:
+    if not plan.credit_minor:
+        return None
+    return CreditEntry(
+        patient_id=invoice.patient_id,
+        kind=CreditEntryKind.OVERPAYMENT,
+        amount_minor=plan.credit_minor,
+        currency=invoice.currency,
+        payment_id=plan.credit_payment_id,
+        invoice_id=invoice.id,
+        memo=OVERPAYMENT_REASON,
+    )
 
 
 async def recompute_invoice(invoice_id: int) -> InvoiceFigures:

@@ -25,8 +25,14 @@ from auth.sign_in_audit import (
     RESET,
     RESET_REQUEST,
 )
+from billing.errors import DomainError
 from billing.patients.rules import read_patient_profile
 from models.users import User as UserRow
+from schema.accounts.cookie_session import (
+    clear_session_cookie,
+    deliver_session,
+    refresh_token_of,
+)
 from schema.accounts.types import Session, User
 from schema.common import fields
 from schema.common.errors import ExpectedError, Payload, RequestErrorCode
@@ -170,7 +176,7 @@ class AccountMutation:
         )
         if signed_in.session is None:
             return LoginPayload(mfa_required=True, mfa_ticket=signed_in.mfa_ticket)
-        return LoginPayload(session=Session.from_issued(signed_in.session))
+        return LoginPayload(session=deliver_session(context, signed_in.session))
 
     @fields.mutation(
         description="Finish signing in with a one-time code or recovery code.",
@@ -200,10 +206,13 @@ class AccountMutation:
             secret_key=context.settings.secret_key.reveal(),
             now=_now(),
         )
-        return VerifyMfaPayload(session=Session.from_issued(session))
+        return VerifyMfaPayload(session=deliver_session(context, session))
 
     @fields.mutation(
-        description="Exchange a refresh token for a new session.",
+        description=(
+            "Exchange a refresh token for a new session. A browser that signed in with "
+            "X-Session-Transport: cookie leaves refreshToken out: the cookie is used."
+        ),
         permission_classes=[AllowAnyone],
         audit=REFRESH,
     )
@@ -211,20 +220,27 @@ class AccountMutation:
         self,
         info: Info[GraphQLContext, Any],
         refresh_token: Annotated[
-            str,
+            str | None,
             strawberry.argument(
-                description="The refreshToken of the current session; it works once."
+                description=(
+                    "The refreshToken of the current session; it works once. Null for a "
+                    "browser's cookie session."
+                )
             ),
-        ],
+        ] = None,
     ) -> RefreshSessionPayload:
         context = info.context
-        session = await use_cases.refresh_session(
-            context.audit,
-            refresh_token,
-            now=_now(),
-            idle_minutes=context.settings.session_idle_minutes,
-        )
-        return RefreshSessionPayload(session=Session.from_issued(session))
+        try:
+            session = await use_cases.refresh_session(
+                context.audit,
+                refresh_token_of(context, refresh_token),
+                now=_now(),
+                idle_minutes=context.settings.session_idle_minutes,
+            )
+        except DomainError:
+            clear_session_cookie(context)
+            raise
+        return RefreshSessionPayload(session=deliver_session(context, session))
 
     @fields.mutation(
         description="End the caller's session.",
@@ -235,6 +251,7 @@ class AccountMutation:
         context = info.context
         user_id, session_id = _signed_in(context)
         await use_cases.logout(context.audit, user_id, session_id, now=_now())
+        clear_session_cookie(context)
         return LogoutPayload(ok=True)
 
     @fields.mutation(

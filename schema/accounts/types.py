@@ -114,8 +114,12 @@ class User(relay.Node):
 @strawberry.type(description="A signed-in session. Send the access token as a Bearer token.")
 class Session:
     access_token: str = strawberry.field(description="Sent as `Authorization: Bearer <token>`.")
-    refresh_token: str = strawberry.field(
-        description="Exchanged once, with refreshSession, for a new session."
+    refresh_token: str | None = strawberry.field(
+        description=(
+            "Exchanged once, with refreshSession, for a new session. Null for a browser that "
+            "asked for a cookie session (X-Session-Transport: cookie): it is in an HttpOnly "
+            "cookie instead."
+        )
     )
     expires_at: datetime.datetime = strawberry.field(
         description="When the access token stops working."

@@ -180,4 +180,23 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
         "None of the chosen lines can be ordered again (reorderItems). Choose reorderable "
         "lines (InvoiceLine.reorderable)."
     ),
+    "INVALID_REMITTANCE": (
+        "The 835 file does not validate against the 005010X221A1 guide, or is not one 835 "
+        "payment (uploadRemittance); the message names the first segment in error and why. "
+        "Nothing was stored. Ask the payer for a corrected file."
+    ),
+    "REMITTANCE_UNBALANCED": (
+        "The 835's payment (BPR02) is not the sum of its paid claims less its provider-level "
+        "adjustments (uploadRemittance). Nothing was stored. Ask the payer for a corrected file."
+    ),
+    "CLAIM_ALREADY_POSTED": (
+        "The remittance claim is not waiting to be matched: it is posted already "
+        "(matchRemittanceClaim). Refresh the worklist."
+    ),
+    "CLAIM_DOES_NOT_FIT": (
+        "The claim's amounts do not fit the chosen invoice: nothing pending with insurance, "
+        "more paid than pending, more charged than the invoice, or no earlier posting for a "
+        "reversal (matchRemittanceClaim). Nothing changed; choose another invoice or correct "
+        "it first."
+    ),
 }

@@ -1,7 +1,8 @@
 """The GraphQL documents our clients send, known in advance (trusted documents).
 
 Each operation of the ``.graphql`` files beside this module (the clients' contract files,
-copied here so a deployment carries them) is one registered document: the operation and
+copied here so a deployment carries them) and of the staff console's operations module
+(``console``) is one registered document: the operation and
 the fragments it uses, printed by graphql-core. Its id is ``sha256:`` and the hex SHA-256
 of that text. A client sends ``{"documentId": "sha256:…"}``, or the text itself in
 ``query`` (as printed, or written in any layout that parses to the same document).
@@ -26,6 +27,8 @@ from graphql import (
     visit,
 )
 from graphql.language import Visitor
+
+from schema.documents.console import bundled_console_operations
 
 DOCUMENTS_FOLDER = Path(__file__).resolve().parent
 ID_PREFIX = "sha256:"
@@ -75,8 +78,10 @@ class RegisteredDocuments:
 
 @functools.cache
 def bundled_documents() -> RegisteredDocuments:
-    """The documents of the ``.graphql`` files shipped in this package."""
-    return RegisteredDocuments.from_files(sorted(DOCUMENTS_FOLDER.glob("*.graphql")))
+    """The documents of the ``.graphql`` files shipped in this package and the console's."""
+    sources = [path.read_text() for path in sorted(DOCUMENTS_FOLDER.glob("*.graphql"))]
+    sources += bundled_console_operations()
+    return RegisteredDocuments(text for source in sources for text in operation_texts(source))
 
 
 def operation_texts(source: str) -> list[str]:

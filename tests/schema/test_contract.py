@@ -16,6 +16,7 @@ from tests.support.graphql_client import (
     BILLING_OFFICE_CONTRACT,
     CONTRACT,
     CONTRACTS,
+    REMITTANCE_CONTRACT,
 )
 
 by_file = pytest.mark.parametrize("contract", CONTRACTS, ids=[path.name for path in CONTRACTS])
@@ -87,6 +88,16 @@ def test_the_billing_office_contract_is_every_office_operation(settings: Setting
             "CreateExport",
         ]
     )
+
+
+def test_the_remittance_contract_is_the_three_remittance_operations() -> None:
+    document = _contract(REMITTANCE_CONTRACT)
+
+    assert _operation_names(document) == [
+        "UploadRemittance",
+        "Remittances",
+        "MatchRemittanceClaim",
+    ]
 
 
 @by_file

@@ -23,6 +23,12 @@ from models.enums import AuditOutcome, RefundStatus, Role
 from models.patients import Coverage as CoverageRow
 from models.payments import Refund
 from models.plans import Installment
+from models.remittances import (
+    Remittance,
+    RemittanceClaim,
+    RemittanceClaimStatus,
+    RemittanceStatus,
+)
 from schema import build_schema
 from tests.support.factories.accounts import api_cipher
 from tests.support.factories.invoices import (
@@ -74,6 +80,9 @@ WHO_SEES: dict[str, frozenset[str]] = {
     "Location": frozenset({OWNER, OTHER_PATIENT, STAFF, ACCOUNTANT, ADMIN}),
     # an account: its own user (as `me`), and auditors (as the access log's actors)
     "User": frozenset({OWNER, AUDITOR}),
+    # insurers' remittances and their claims: staff who read all bills, never a patient
+    "Remittance": frozenset({STAFF, ACCOUNTANT, ADMIN}),
+    "RemittanceClaim": frozenset({STAFF, ACCOUNTANT, ADMIN}),
     # the access log: auditors only
     "AuditEvent": frozenset({AUDITOR}),
 }
@@ -155,6 +164,28 @@ async def _world(settings: Settings) -> World:
     )
     event = await AuditEvent.filter(action="invoice.read").order_by("-id").first()
     assert event is not None
+    remittance = await Remittance.create(
+        payer_key="1512345678",
+        payer_name="ACME HEALTH PLAN",
+        trace_number="NODE0001",
+        file_name="node.835",
+        payment_minor=0,
+        currency="USD",
+        status=RemittanceStatus.NEEDS_MATCHING,
+        claim_count=1,
+        unmatched_count=1,
+    )
+    remittance_claim = await RemittanceClaim.create(
+        remittance_id=remittance.id,
+        position=0,
+        claim_number=bill.number,
+        status_code="1",
+        charged_minor=12500,
+        paid_minor=0,
+        patient_responsibility_minor=0,
+        write_off_minor=12500,
+        status=RemittanceClaimStatus.UNMATCHED,
+    )
 
     ids = {
         "Invoice": global_id("Invoice", bill.id),
@@ -171,6 +202,8 @@ async def _world(settings: Settings) -> World:
         "Location": global_id("Location", site.id),
         "User": global_id("User", owner.user_id),
         "AuditEvent": global_id("AuditEvent", event.id),
+        "Remittance": global_id("Remittance", remittance.id),
+        "RemittanceClaim": global_id("RemittanceClaim", remittance_claim.id),
     }
     return World(owner=owner, tokens=tokens, ids=ids)
 
