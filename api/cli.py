@@ -89,6 +89,10 @@ def _build_parser() -> argparse.ArgumentParser:
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)").set_defaults(
         command=_export_schema
     )
+    commands.add_parser(
+        "export-operations",
+        help="print the registered GraphQL documents as JSON: documentId -> document",
+    ).set_defaults(command=_export_operations)
 
     charge = commands.add_parser(
         "charge-due-installments", help="charge payment-plan installments that are due"
@@ -390,6 +394,16 @@ def _export_schema(_args: argparse.Namespace, settings: Settings) -> int:
     from schema import build_schema
 
     print(build_schema(settings).as_str())
+    return 0
+
+
+def _export_operations(_args: argparse.Namespace, _settings: Settings) -> int:
+    import orjson
+
+    from schema.documents.registry import bundled_documents
+
+    manifest = bundled_documents().manifest()
+    sys.stdout.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
 
 

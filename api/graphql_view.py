@@ -7,11 +7,12 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http import process_result as http_result
 from strawberry.types import ExecutionResult
 
@@ -23,6 +24,11 @@ from billing.audit.buffer import AuditActor, AuditBuffer
 from billing.audit.chain import audit_chain_key
 from config.settings import Settings
 from schema.context import REFRESH_COOKIE, SESSION_TRANSPORT_HEADER, CookieSession, GraphQLContext
+from schema.documents.registry import RegisteredDocuments, bundled_documents
+
+# Where ``parse_json`` keeps the body's ``documentId`` until ``execute_operation`` reads it
+# (Strawberry's request data has no field for it).
+_DOCUMENT_ID = "__billing_document_id"
 
 
 class _SubResponse(Response):
@@ -51,6 +57,43 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
         self.settings = settings
         self.origins = origins
         self.audit_key = audit_chain_key(settings.secret_key.reveal())
+        self.documents: RegisteredDocuments = bundled_documents()
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: GraphQLContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Runs a registered document sent by ``documentId``; with
+        ``registered_documents_only``, refuses any other document before parsing it."""
+        if isinstance(request_data, GraphQLRequestData):
+            refusal = self._admit(request_data)
+            if refusal is not None:
+                return ExecutionResult(data=None, errors=[refusal])
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    def _admit(self, request_data: GraphQLRequestData) -> GraphQLError | None:
+        extensions = request_data.extensions or {}
+        sent_id = extensions.pop(_DOCUMENT_ID, None)
+        if sent_id is not None:
+            text = self.documents.text_of(sent_id) if isinstance(sent_id, str) else None
+            if text is None or (request_data.query not in (None, text)):
+                return _not_registered("No registered document has this documentId.")
+            request_data.query = text
+            return None
+        query = request_data.query
+        if self.settings.registered_documents_only and query and not self.documents.admits(query):
+            return _not_registered(
+                "This server runs only registered documents: send the documentId of "
+                "an operation that `billing export-operations` lists."
+            )
+        return None
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = _SubResponse()
@@ -152,7 +195,15 @@ class BillingGraphQL(GraphQL[GraphQLContext, None]):
             raise HTTPException(400, "Unable to parse request body as JSON") from None
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "The request body must be a JSON object.")
+        if isinstance(parsed, dict) and "documentId" in parsed:
+            extensions = parsed.setdefault("extensions", {})
+            if isinstance(extensions, dict):
+                extensions[_DOCUMENT_ID] = parsed["documentId"]
         return parsed
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _not_registered(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "DOCUMENT_NOT_REGISTERED"})

@@ -32,13 +32,23 @@ from models.enums import (
     PaymentStatus,
     ShipmentStatus,
 )
+from models.locations import DEFAULT_ACCENT_COLOR
 from models.patients import luhn_check_digit
 
 Row = tuple[Any, ...]
 
 # Column order of every table the seeder fills (ids are given, not generated).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "location": ("id", "name", "timezone", "address", "last_invoice_number", "created_at"),
+    "location": (
+        "id",
+        "name",
+        "timezone",
+        "address",
+        "phone",
+        "accent_color",
+        "last_invoice_number",
+        "created_at",
+    ),
     "patient": (
         "id",
         "location_id",
@@ -333,7 +343,10 @@ class DatasetBuilder:
         batch = Batch()
         created = self._when(self.shape.today - timedelta(days=1500))
         for index, (name, timezone, address) in enumerate(_LOCATIONS):
-            batch.add("location", (index + 1, name, timezone, address, 0, created))
+            batch.add(
+                "location",
+                (index + 1, name, timezone, address, "", DEFAULT_ACCENT_COLOR, 0, created),
+            )
         staff = (
             self.staff_user_id,
             STAFF_EMAIL,

@@ -115,6 +115,8 @@ class Settings:
     public_base_url: str
     max_request_bytes: int = 1_000_000
     session_idle_minutes: int = 15
+    # Only the registered GraphQL documents (schema/documents) are run, or any document.
+    registered_documents_only: bool = False
     # How long one Stripe request may take, and how often a network failure is retried.
     stripe_timeout_ms: int = 10_000
     stripe_network_retries: int = 2
@@ -190,6 +192,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         stripe_api_base=stripe_api_base,
         public_base_url=public_base_url.rstrip("/"),
         session_idle_minutes=idle_minutes,
+        registered_documents_only=_read_documents_policy(env, environment),
         stripe_timeout_ms=_read_positive_int(env, "STRIPE_TIMEOUT_MS", 10_000),
         stripe_network_retries=_read_positive_int(env, "STRIPE_MAX_ATTEMPTS", 3) - 1,
         plans=_read_plan_settings(env),
@@ -202,6 +205,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             invoice_due_days=_read_positive_int(env, "INVOICE_DUE_DAYS", 30),
         ),
     )
+
+
+def _read_documents_policy(env: Mapping[str, str], environment: Environment) -> bool:
+    """``GRAPHQL_DOCUMENTS``: ``registered`` (the default in production) runs only the
+    documents the project registered; ``any`` (the default in development, for GraphiQL
+    and for writing new operations) runs whatever document is sent."""
+    default = "registered" if environment is Environment.PRODUCTION else "any"
+    value = env.get("GRAPHQL_DOCUMENTS", "").strip().lower() or default
+    if value not in ("registered", "any"):
+        raise SettingsError(f"GRAPHQL_DOCUMENTS must be 'registered' or 'any', not {value!r}")
+    return value == "registered"
 
 
 def _read_secret(

@@ -54,6 +54,8 @@ PRODUCTION_ENVIRONMENT = {
     "PUBLIC_BASE_URL": "https://billing.example.org",
     # The suite's database may be SQLite; the audit is about HTTP, not the database.
     "ALLOW_SQLITE_IN_PRODUCTION": "1",
+    # The audit's probes are documents of its own, not registered ones.
+    "GRAPHQL_DOCUMENTS": "any",
 }
 
 

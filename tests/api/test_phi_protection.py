@@ -82,8 +82,12 @@ async def leaky_client(
 
 @pytest.fixture
 async def production_client() -> AsyncIterator[httpx.AsyncClient]:
+    """Production, but running any document (as an operator may choose), so that the
+    introspection switch is what refuses; by default the document is refused before it
+    is even parsed (tests/api/test_registered_documents.py)."""
     # No lifespan runs, so the production database is never reached; nothing here needs it.
-    async for http in _client_for(build_app(load_settings(PRODUCTION))):
+    environment = PRODUCTION | {"GRAPHQL_DOCUMENTS": "any"}
+    async for http in _client_for(build_app(load_settings(environment))):
         yield http
 
 

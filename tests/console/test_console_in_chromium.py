@@ -78,7 +78,13 @@ async def office(db: None, settings: Settings) -> Office:
 
 
 async def _server(database_url: str, tmp_path: Path, **extra: str) -> AsyncIterator[AppProcess]:
-    environment = {"DATABASE_URL": database_url, "BILLING_ENV": "development", **extra}
+    # Only registered documents, as in production: the console's operations are among them.
+    environment = {
+        "DATABASE_URL": database_url,
+        "BILLING_ENV": "development",
+        "GRAPHQL_DOCUMENTS": "registered",
+        **extra,
+    }
     async with app_process(environment, tmp_path / "server.log") as server:
         yield server
 

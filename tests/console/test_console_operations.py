@@ -3,30 +3,15 @@ validates against the schema, and it asks for no refresh token in an answer."""
 
 from __future__ import annotations
 
-import re
-
 import graphql
 import pytest
 
 from config.settings import Settings
 from schema import build_schema
-from tests.support.paths import REPOSITORY
+from schema.documents.console import CONSOLE_OPERATIONS, console_operations
+from schema.documents.registry import bundled_documents
 
-OPERATIONS_FILE = REPOSITORY / "web" / "js" / "operations.js"
-
-
-def _console_operations() -> dict[str, str]:
-    source = OPERATIONS_FILE.read_text()
-    constants = dict(re.findall(r'^const (\w+) = "([^"]*)";', source, flags=re.MULTILINE))
-    documents = re.findall(r"^export const (\w+) = `([^`]*)`;", source, flags=re.MULTILINE)
-    assert documents, "no operations found"
-    return {
-        name: re.sub(r"\$\{(\w+)\}", lambda match: constants[match.group(1)], text)
-        for name, text in documents
-    }
-
-
-OPERATIONS = _console_operations()
+OPERATIONS = console_operations(CONSOLE_OPERATIONS.read_text())
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
@@ -42,3 +27,9 @@ def test_every_console_operation_validates_against_the_schema(
 
 def test_the_console_never_asks_for_a_refresh_token() -> None:
     assert not [name for name, text in OPERATIONS.items() if "refreshToken" in text]
+
+
+def test_there_are_console_operations_and_each_is_a_registered_document() -> None:
+    """Production runs only registered documents: the console's must be among them."""
+    assert len(OPERATIONS) > 10
+    assert all(bundled_documents().admits(text) for text in OPERATIONS.values())
