@@ -53,9 +53,11 @@ class StatementMutation:
     @fields.mutation(
         description=(
             "A link to a printable PDF statement of an invoice, valid for 5 minutes and "
-            "usable more than once until then. The URL names neither patient nor invoice."
+            "usable more than once until then. The URL names neither patient nor invoice. "
+            "Patients ask for their own invoices, billing staff for any (to print or send); "
+            "the statement shows procedure codes, so accountants may not."
         ),
-        permission_classes=[requires(Scope.BILLING_OWN_READ)],
+        permission_classes=[requires(Scope.CLINICAL_READ)],
         audit=CREATE_PDF_LINK,
     )
     async def create_invoice_pdf_link(
@@ -69,7 +71,7 @@ class StatementMutation:
         audience = audience_for(context.viewer)
         user_id = context.viewer.user_id
         if audience is None or user_id is None:
-            raise ExpectedError(RequestErrorCode.FORBIDDEN, "Only patients have invoices.")
+            raise ExpectedError(RequestErrorCode.FORBIDDEN, "This account reads no invoices.")
         link = await use_cases.create_pdf_link(
             context.audit, audience, row_id(invoice_id, "Invoice"), user_id, now=_now()
         )

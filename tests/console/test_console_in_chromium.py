@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pyotp
 import pytest
 from selenium.webdriver.common.by import By
@@ -158,6 +159,14 @@ async def test_staff_find_a_patient_record_a_check_and_see_the_balance_drop(
     browser.wait_for(lambda: browser.element("#invoice-balance").text == "60.00 USD", "new balance")
     assert "Record offline payment: done." in browser.element("#action-result").text
     browser.screenshot("invoice")
+
+    browser.press("Create PDF statement", within="#pdf-statement")
+    pdf_url = browser.element("#pdf-link").get_attribute("href")
+    assert pdf_url is not None
+    assert pdf_url.startswith(f"{browser.base_url}/statements/")
+    statement = httpx.get(pdf_url)
+    assert statement.status_code == 200
+    assert statement.content.startswith(b"%PDF")
 
 
 async def test_staff_resolve_a_flagged_payment(browser: Browser, office: Office) -> None:

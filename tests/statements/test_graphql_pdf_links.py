@@ -250,15 +250,36 @@ async def test_another_patients_invoice_is_not_found_exactly_like_a_missing_one(
     assert await StatementLink.all().count() == 0
 
 
-async def test_signed_out_callers_and_staff_without_own_bills_are_refused(
+async def test_signed_out_callers_accountants_and_auditors_are_refused(
     client: httpx.AsyncClient, statement: Statement
 ) -> None:
     variables = {"invoiceId": global_id("Invoice", statement.invoice_id)}
-    staff = await staff_caller(Role.BILLING_STAFF)
+    accountant = await staff_caller(Role.ACCOUNTANT)
+    auditor = await staff_caller(Role.AUDITOR)
 
     anonymous = await gql(client, CREATE_LINK, variables)
-    as_staff = await gql(client, CREATE_LINK, variables, token=staff.token)
+    as_accountant = await gql(client, CREATE_LINK, variables, token=accountant.token)
+    as_auditor = await gql(client, CREATE_LINK, variables, token=auditor.token)
 
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert as_staff["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # The statement prints procedure codes and descriptions, which accountants may not read.
+    assert as_accountant["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert as_auditor["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await StatementLink.all().count() == 0
+
+
+async def test_billing_staff_get_a_link_to_any_patients_statement(
+    client: httpx.AsyncClient, statement: Statement
+) -> None:
+    staff = await staff_caller(Role.BILLING_STAFF)
+
+    payload = await _create_link(client, global_id("Invoice", statement.invoice_id), staff.token)
+    missing = await _create_link(client, global_id("Invoice", 987654321), staff.token)
+
+    assert payload["errors"] == []
+    response = await client.get(urlsplit(payload["url"]).path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert [error["code"] for error in missing["errors"]] == ["NOT_FOUND"]
+    link = await StatementLink.get(invoice_id=statement.invoice_id)
+    assert link.requested_by_id == staff.user_id

@@ -86,6 +86,10 @@ export const RECORD_OFFLINE_PAYMENT = `mutation RecordOfflinePayment($input: Off
   }
 }`;
 
+export const CREATE_PDF_LINK = `mutation CreateInvoicePdfLink($invoiceId: ID!) {
+  createInvoicePdfLink(invoiceId: $invoiceId) { url expiresAt errors { code field message } }
+}`;
+
 export const ADJUST_INVOICE = `mutation AdjustInvoice($input: AdjustInvoiceInput!) {
   adjustInvoice(input: $input) { invoice { id status balance ${MONEY} } errors { code field message } }
 }`;

@@ -1,11 +1,11 @@
 // One invoice: its lines, payments and shipments, and what staff do with it: an
-// insurance decision, an offline payment, an adjustment, a refund, a shipment. (No PDF:
-// createInvoicePdfLink is the patient's own; the API refuses it to staff.)
+// insurance decision, an offline payment, an adjustment, a refund, a shipment, a PDF
+// statement to print or send.
 
 import { call, idempotencyKey } from "../api.js";
 import { errorList, field, formValues, h, money, put, table, text } from "../dom.js";
 import {
-  ADD_SHIPMENT, ADJUST_INVOICE, INVOICE_DETAIL, RECORD_INSURANCE,
+  ADD_SHIPMENT, ADJUST_INVOICE, CREATE_PDF_LINK, INVOICE_DETAIL, RECORD_INSURANCE,
   RECORD_OFFLINE_PAYMENT, REFUND_PAYMENT,
 } from "../operations.js";
 import { can } from "../session.js";
@@ -125,5 +125,26 @@ function actions(invoice, reload) {
       input: { invoiceId: invoice.id, carrier: v.carrier, trackingNumber: v.trackingNumber, items: [{ lineId: v.lineId, quantity: Number(v.quantity) }] },
     })).addShipment, reload));
   }
+  forms.push(pdfStatementForm(invoice));
   return h("div", { class: "grid" }, forms);
+}
+
+// The link lasts five minutes and names neither patient nor invoice; it opens in a new tab.
+function pdfStatementForm(invoice) {
+  const result = h("div", { "aria-live": "polite" });
+  const form = h("form", { class: "card", id: "pdf-statement" },
+    h("h2", {}, "PDF statement"), result, h("button", { type: "submit" }, "Create PDF statement"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    put(result);
+    try {
+      const payload = (await call(CREATE_PDF_LINK, { invoiceId: invoice.id })).createInvoicePdfLink;
+      if (payload.errors.length) put(result, errorList(payload.errors));
+      else put(result, h("p", {}, h("a", { href: payload.url, target: "_blank", rel: "noopener", id: "pdf-link" },
+        "Open the PDF statement"), ` (the link works until ${payload.expiresAt.slice(11, 16)} UTC)`));
+    } catch (error) {
+      put(result, errorList([{ code: error.code || "ERROR", message: error.message }]));
+    }
+  });
+  return form;
 }
