@@ -164,7 +164,8 @@ async def test_staff_find_a_patient_record_a_check_and_see_the_balance_drop(
     pdf_url = browser.element("#pdf-link").get_attribute("href")
     assert pdf_url is not None
     assert pdf_url.startswith(f"{browser.base_url}/statements/")
-    statement = httpx.get(pdf_url)
+    async with httpx.AsyncClient() as http:
+        statement = await http.get(pdf_url)
     assert statement.status_code == 200
     assert statement.content.startswith(b"%PDF")
 
