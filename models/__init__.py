@@ -15,4 +15,5 @@ MODEL_MODULES: list[str] = [
     "models.notifications",
     "models.idempotency",
     "models.exports",
+    "models.organizations",
 ]

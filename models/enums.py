@@ -11,6 +11,8 @@ class Role(StrEnum):
     ACCOUNTANT = "accountant"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    # A business customer's accounts-payable user: its organization's invoices only.
+    ORGANIZATION_BILLING = "organization_billing"
 
 
 class InvoiceStatus(StrEnum):

@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from models.organizations import Organization
     from models.patients import Patient
 
 
@@ -21,6 +22,11 @@ class User(Model):
         "models.Patient", related_name="user", null=True, on_delete=fields.RESTRICT
     )
     patient_id: int | None
+    # Set for a user of role organization_billing: the one organization they act for.
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    organization_id: int | None
     mfa_secret_ct = fields.TextField(null=True)
     # Shown to the user but not yet confirmed with a code; mfa_secret_ct stays in force.
     mfa_pending_secret_ct = fields.TextField(null=True)

@@ -33,6 +33,7 @@ from schema.invoices.queries import InvoiceQuery
 from schema.locations.mutations import LocationMutation
 from schema.locations.queries import LocationQuery
 from schema.notifications.mutations import NotificationMutation
+from schema.organizations.mutations import OrganizationMutation
 from schema.patients.mutations import PatientMutation
 from schema.patients.queries import PatientQuery
 from schema.payments.mutations import PaymentMutation
@@ -94,6 +95,7 @@ class Mutation(
     ShipmentMutation,
     StatementMutation,
     ExportMutation,
+    OrganizationMutation,
 ):
     pass
 

@@ -47,7 +47,7 @@ class NewInsurance:
 
 
 async def create_invoice(
-    patient_id: int,
+    patient_id: int | None,
     location_id: int,
     provider_name: str,
     service_date: date,
@@ -57,6 +57,9 @@ async def create_invoice(
     insurance: NewInsurance | None = None,
     issued_at: date | None = None,
     reordered_from_id: int | None = None,
+    *,
+    organization_id: int | None = None,
+    purchase_order_number: str | None = None,
 ) -> Invoice:
     """Create an invoice with its lines and opening ledger rows, in one transaction.
 
@@ -64,14 +67,17 @@ async def create_invoice(
     defaults to today in the location's time zone. Posts a ``CHARGE`` per priced line and
     an ``INSURANCE_EXPECTED`` row for the covered part. Raises ``DomainError`` with the
     offending field path (for example ``lines.0.quantity``). ``reordered_from_id`` names
-    the invoice a reorder repeats.
+    the invoice a reorder repeats. An organization's invoice (``organization_id``, with
+    ``patient_id`` None; see ``billing.organizations``) names no patient.
     """
+    if (patient_id is None) == (organization_id is None):
+        raise ValueError("an invoice bills exactly one patient or one organization")
     code = normalize_currency(currency)
     provider = _required_text(provider_name, "provider_name", 200)
     amounts = _validate_lines(lines)
     covered = _validate_insurance(insurance, sum(amounts))
     async with in_transaction():
-        if not await Patient.exists(id=patient_id):
+        if patient_id is not None and not await Patient.exists(id=patient_id):
             raise DomainError(ErrorCode.NOT_FOUND, "No such patient.", "patient_id")
         location = await Location.get_or_none(id=location_id)
         if location is None:
@@ -84,6 +90,8 @@ async def create_invoice(
         number = await _allocate_number(location_id)
         invoice = await Invoice.create(
             patient_id=patient_id,
+            organization_id=organization_id,
+            purchase_order_number=purchase_order_number,
             location_id=location_id,
             number=number,
             provider_name=provider,

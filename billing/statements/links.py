@@ -87,7 +87,8 @@ async def create_statement_link(
     """
     found = await invoices_by_id(audience, [invoice_id]) if invoice_id else {}
     invoice = found.get(invoice_id or 0)
-    if invoice is None:
+    # An organization's invoices are on its monthly statement, not one of their own.
+    if invoice is None or invoice.patient_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoice_id")
     token = secrets.token_urlsafe(32)
     row = await StatementLink.create(
@@ -108,7 +109,7 @@ async def create_statement_link(
 
 async def find_statement_link(token: str, *, now: datetime) -> StatementGrant | None:
     """What ``token`` opens, or ``None`` when it is unknown or expired (alike)."""
-    if not _plausible_token(token):
+    if not plausible_token(token):
         return None
     row = await StatementLink.get_or_none(token_hash=hash_token(token), expires_at__gt=now)
     if row is None:
@@ -226,7 +227,7 @@ def format_money(minor: int, currency: str) -> str:
     return f"{to_decimal(minor, currency):,} {currency}"
 
 
-def _plausible_token(token: str) -> bool:
+def plausible_token(token: str) -> bool:
     return 0 < len(token) <= _MAX_TOKEN_LENGTH and _TOKEN_ALPHABET.issuperset(token)
 
 

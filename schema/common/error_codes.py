@@ -180,4 +180,12 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
         "None of the chosen lines can be ordered again (reorderItems). Choose reorderable "
         "lines (InvoiceLine.reorderable)."
     ),
+    "CREDIT_LIMIT_EXCEEDED": (
+        "The organization's open balance plus this invoice would pass its credit limit "
+        "(createOrganizationInvoice). Nothing was issued: collect first or raise the limit."
+    ),
+    "PURCHASE_ORDER_REQUIRED": (
+        "The organization asks for a purchase order number on each invoice "
+        "(createOrganizationInvoice.purchaseOrderNumber)."
+    ),
 }

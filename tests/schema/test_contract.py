@@ -16,6 +16,7 @@ from tests.support.graphql_client import (
     BILLING_OFFICE_CONTRACT,
     CONTRACT,
     CONTRACTS,
+    ORGANIZATIONS_CONTRACT,
 )
 
 by_file = pytest.mark.parametrize("contract", CONTRACTS, ids=[path.name for path in CONTRACTS])
@@ -87,6 +88,19 @@ def test_the_billing_office_contract_is_every_office_operation(settings: Setting
             "CreateExport",
         ]
     )
+
+
+def test_the_organizations_contract_is_every_business_account_operation() -> None:
+    document = _contract(ORGANIZATIONS_CONTRACT)
+
+    # tests/organizations/test_graphql_organizations.py runs each of them end to end.
+    assert _operation_names(document) == [
+        "CreateOrganization",
+        "CreateOrganizationInvoice",
+        "OrganizationAccount",
+        "PauseCollections",
+        "CreateOrganizationStatementLink",
+    ]
 
 
 @by_file

@@ -11,6 +11,8 @@ from schema import build_schema
 
 EXPECTED_ENUMS = {
     "InvoiceStatus": ["OPEN", "PENDING_INSURANCE", "PARTIALLY_PAID", "PAID", "VOID"],
+    "InvoiceCustomer": ["PATIENT", "ORGANIZATION"],
+    "CollectionsTier": ["STANDARD", "ENTERPRISE"],
     "PaymentStatus": [
         "PENDING",
         "REQUIRES_ACTION",
@@ -34,7 +36,7 @@ EXPECTED_ENUMS = {
     "InvoiceOrderField": ["ISSUED_AT", "DUE_AT", "TOTAL", "BALANCE", "PROVIDER"],
     "OrderDirection": ["ASC", "DESC"],
     "OfflinePaymentMethod": ["CHECK", "CASH", "BANK_TRANSFER"],
-    "Role": ["PATIENT", "BILLING_STAFF", "ACCOUNTANT", "ADMIN", "AUDITOR"],
+    "Role": ["PATIENT", "BILLING_STAFF", "ACCOUNTANT", "ADMIN", "AUDITOR", "ORGANIZATION_BILLING"],
 }
 
 

@@ -23,8 +23,10 @@ CONTRACT = CONTRACT_DIR / "operations.graphql"
 # The billing office's operations: search, records, worklists, reports and exports.
 BILLING_OFFICE_CONTRACT = CONTRACT_DIR / "billing-office.graphql"
 ACCOUNT_SECURITY_CONTRACT = CONTRACT_DIR / "account-security.graphql"
+# Business accounts: organizations on net terms, their statements and collections.
+ORGANIZATIONS_CONTRACT = CONTRACT_DIR / "organizations.graphql"
 # The contract files this schema implements.
-CONTRACTS = (CONTRACT, ACCOUNT_SECURITY_CONTRACT, BILLING_OFFICE_CONTRACT)
+CONTRACTS = (CONTRACT, ACCOUNT_SECURITY_CONTRACT, BILLING_OFFICE_CONTRACT, ORGANIZATIONS_CONTRACT)
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {

@@ -1,0 +1,86 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from models.organizations import CollectionsTier
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0008_billing_office')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='Organization',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(unique=True, max_length=200)),
+                ('billing_email', fields.CharField(max_length=320)),
+                ('payment_terms_days', fields.IntField()),
+                ('credit_limit_minor', fields.BigIntField()),
+                ('currency', fields.CharField(max_length=3)),
+                ('collections_tier', fields.CharEnumField(description='STANDARD: STANDARD\nENTERPRISE: ENTERPRISE', enum_type=CollectionsTier, max_length=16)),
+                ('requires_purchase_order', fields.BooleanField(default=False)),
+                ('collections_paused', fields.BooleanField(default=False)),
+                ('collections_paused_reason', fields.CharField(default='', max_length=500)),
+                ('invoices_issued', fields.BigIntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'organization', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A clinic, hospital or supplier that buys on net terms against purchase orders.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CollectionsStep',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='collections_steps', on_delete=OnDelete.CASCADE)),
+                ('invoice_id', fields.BigIntField()),
+                ('step', fields.CharField(max_length=32)),
+                ('taken_on', fields.DateField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'collections_step', 'app': 'models', 'unique_together': (('invoice_id', 'step'),), 'pk_attr': 'id', 'table_description': 'One dunning step taken for one invoice. Unique per invoice and step, so a second run'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrganizationStatementLink',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='statement_links', on_delete=OnDelete.CASCADE)),
+                ('month', fields.DateField()),
+                ('requested_by_id', fields.BigIntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('downloaded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('download_count', fields.IntField(default=0)),
+            ],
+            options={'table': 'organization_statement_link', 'app': 'models', 'pk_attr': 'id', 'table_description': "A short-lived link to an organization's monthly PDF statement. Only the SHA-256 of"},
+            bases=['Model'],
+        ),
+        ops.AlterField(
+            model_name='Invoice',
+            name='patient',
+            field=fields.ForeignKeyField('models.Patient', source_field='patient_id', null=True, db_constraint=True, to_field='id', related_name='invoices', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddField(
+            model_name='Invoice',
+            name='organization',
+            field=fields.ForeignKeyField('models.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='invoices', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddField(
+            model_name='Invoice',
+            name='purchase_order_number',
+            field=fields.CharField(null=True, max_length=64),
+        ),
+        ops.AddIndex(
+            model_name='Invoice',
+            index=Index(fields=['organization_id', 'issued_at']),
+        ),
+        ops.AddField(
+            model_name='User',
+            name='organization',
+            field=fields.ForeignKeyField('models.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='users', on_delete=OnDelete.RESTRICT),
+        ),
+    ]

@@ -1,0 +1,223 @@
+"""Mutations on organizations, with their inputs and payloads."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import Info, relay
+
+from auth.scopes import Scope
+from billing.invoices.rules import NewInvoiceLine
+from billing.money import normalize_currency, to_minor
+from billing.organizations import use_cases
+from billing.organizations.rules import NewOrganization
+from billing.organizations.statements import MonthlyStatementRequester
+from billing.organizations.use_cases import (
+    CREATE_ORGANIZATION,
+    CREATE_ORGANIZATION_INVOICE,
+    CREATE_STATEMENT_LINK,
+    SET_COLLECTIONS_PAUSED,
+)
+from billing.statements.links import statement_url
+from models.organizations import CollectionsTier
+from schema.common import fields
+from schema.common.errors import Payload
+from schema.common.ids import row_id
+from schema.common.permissions import requires
+from schema.context import GraphQLContext
+from schema.invoices.mutations import InvoiceLineInput
+from schema.invoices.types import Invoice
+from schema.organizations.types import Organization
+
+OrganizationIdArgument = Annotated[
+    relay.GlobalID, strawberry.argument(description="The organization (an Organization ID).")
+]
+
+
+@strawberry.input(description="A new organization (business customer). Staff only.")
+class CreateOrganizationInput:
+    name: str = strawberry.field(description="Its name, unique among organizations.")
+    billing_email: str = strawberry.field(description="Where its invoices and reminders go.")
+    payment_terms_days: int = strawberry.field(
+        description="Days from issue to due date, 0 to 365 (30 for net 30)."
+    )
+    credit_limit: Decimal = strawberry.field(
+        description="The most its open invoices may add up to, in major units."
+    )
+    currency: str = strawberry.field(default="USD", description="The ISO 4217 currency.")
+    collections_tier: CollectionsTier = strawberry.field(
+        default=CollectionsTier.STANDARD, description="The collections schedule it follows."
+    )
+    requires_purchase_order: bool = strawberry.field(
+        default=False, description="Whether each invoice needs a purchase order number."
+    )
+
+
+@strawberry.input(description="A new invoice to an organization. Staff only.")
+class CreateOrganizationInvoiceInput:
+    organization_id: relay.GlobalID = strawberry.field(description="The organization billed.")
+    location_id: relay.GlobalID = strawberry.field(description="The location issuing it.")
+    purchase_order_number: str | None = strawberry.field(
+        default=None,
+        description="The organization's purchase order; required when it asks for one.",
+    )
+    currency: str = strawberry.field(
+        default="USD", description="The ISO 4217 currency; the organization's own."
+    )
+    lines: list[InvoiceLineInput] = strawberry.field(description="The items; at least one.")
+
+
+@strawberry.type(description="The result of createOrganization.")
+class CreateOrganizationPayload(Payload):
+    organization: Organization | None = strawberry.field(
+        default=None, description="The new organization; null when errors is not empty."
+    )
+
+
+@strawberry.type(description="The result of createOrganizationInvoice.")
+class CreateOrganizationInvoicePayload(Payload):
+    invoice: Invoice | None = strawberry.field(
+        default=None, description="The new invoice; null when errors is not empty."
+    )
+
+
+@strawberry.type(description="The result of setCollectionsPaused.")
+class SetCollectionsPausedPayload(Payload):
+    organization: Organization | None = strawberry.field(
+        default=None, description="The organization afterwards; null when errors is not empty."
+    )
+
+
+@strawberry.type(description="The result of createOrganizationStatementLink.")
+class CreateOrganizationStatementLinkPayload(Payload):
+    url: str | None = strawberry.field(
+        default=None, description="A short-lived link to the PDF; it names no organization."
+    )
+    expires_at: datetime.datetime | None = strawberry.field(
+        default=None, description="When the link stops working."
+    )
+
+
+@strawberry.type
+class OrganizationMutation:
+    @fields.mutation(
+        description="Add a business customer billed on net terms. Staff only.",
+        permission_classes=[requires(Scope.ORGANIZATIONS_WRITE)],
+        audit=CREATE_ORGANIZATION,
+    )
+    async def create_organization(
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            CreateOrganizationInput, strawberry.argument(description="The new organization.")
+        ],
+    ) -> CreateOrganizationPayload:
+        new = NewOrganization(
+            name=input.name,
+            billing_email=input.billing_email,
+            payment_terms_days=input.payment_terms_days,
+            credit_limit=input.credit_limit,
+            currency=input.currency,
+            collections_tier=input.collections_tier,
+            requires_purchase_order=input.requires_purchase_order,
+        )
+        row = await use_cases.create_organization(info.context.audit, new)
+        return CreateOrganizationPayload(organization=Organization.from_model(row))
+
+    @fields.mutation(
+        description=(
+            "Invoice an organization: due its payment terms after the issue date, refused "
+            "with CREDIT_LIMIT_EXCEEDED when its open balance plus this total would pass "
+            "its credit limit. The invoice names no patient. Staff only."
+        ),
+        permission_classes=[requires(Scope.ORGANIZATIONS_WRITE)],
+        audit=CREATE_ORGANIZATION_INVOICE,
+    )
+    async def create_organization_invoice(
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            CreateOrganizationInvoiceInput, strawberry.argument(description="The new invoice.")
+        ],
+    ) -> CreateOrganizationInvoicePayload:
+        currency = normalize_currency(input.currency)
+        lines = [
+            NewInvoiceLine(
+                code=line.code,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price_minor=to_minor(line.unit_price, currency, f"lines.{i}.unitPrice"),
+                reorderable=line.reorderable,
+                sku=line.sku,
+            )
+            for i, line in enumerate(input.lines)
+        ]
+        row = await use_cases.create_organization_invoice(
+            info.context.audit,
+            row_id(input.organization_id, "Organization", "organizationId"),
+            row_id(input.location_id, "Location", "locationId"),
+            input.purchase_order_number,
+            currency,
+            lines,
+        )
+        return CreateOrganizationInvoicePayload(invoice=Invoice.from_model(row))
+
+    @fields.mutation(
+        description=(
+            "Stop (paused: true) or resume every collections step for an organization; the "
+            "reason is on the access log. Staff only."
+        ),
+        permission_classes=[requires(Scope.ORGANIZATIONS_WRITE)],
+        audit=SET_COLLECTIONS_PAUSED,
+    )
+    async def set_collections_paused(
+        self,
+        info: Info[GraphQLContext, Any],
+        organization_id: OrganizationIdArgument,
+        paused: Annotated[bool, strawberry.argument(description="True to pause, false to resume.")],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, for the access log.")
+        ] = None,
+    ) -> SetCollectionsPausedPayload:
+        row = await use_cases.set_collections_paused(
+            info.context.audit,
+            row_id(organization_id, "Organization", "organizationId"),
+            paused,
+            reason or "",
+        )
+        return SetCollectionsPausedPayload(organization=Organization.from_model(row))
+
+    @fields.mutation(
+        description=(
+            "A link to an organization's PDF statement of one month (opening balance, "
+            "invoices, payments, closing balance, aging), valid for 5 minutes. Staff, or "
+            "the organization's own users."
+        ),
+        permission_classes=[requires(Scope.ORGANIZATION_STATEMENTS)],
+        audit=CREATE_STATEMENT_LINK,
+    )
+    async def create_organization_statement_link(
+        self,
+        info: Info[GraphQLContext, Any],
+        organization_id: OrganizationIdArgument,
+        month: Annotated[str, strawberry.argument(description='The month, such as "2026-11".')],
+    ) -> CreateOrganizationStatementLinkPayload:
+        viewer = info.context.viewer
+        requester = MonthlyStatementRequester(
+            user_id=viewer.user_id or 0,
+            any_organization=viewer.can(Scope.ORGANIZATIONS_READ),
+            organization_id=viewer.organization_id,
+        )
+        link = await use_cases.create_statement_link(
+            info.context.audit,
+            requester,
+            row_id(organization_id, "Organization", "organizationId"),
+            month,
+        )
+        return CreateOrganizationStatementLinkPayload(
+            url=statement_url(info.context.settings.public_base_url, link.token),
+            expires_at=link.expires_at,
+        )
