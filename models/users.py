@@ -167,3 +167,24 @@ class PasswordReset(Model):
     class Meta:
         table = "password_reset"
         indexes = (("user_id", "used_at"),)
+
+
+class OrganizationInvitation(Model):
+    """The one-time code staff give an organization's billing user to activate an account,
+    for the address staff named. Kept only as a keyed hash; dies after five wrong addresses."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="invitations", on_delete=fields.CASCADE
+    )
+    organization_id: int
+    email = fields.CharField(max_length=320)
+    code_hash = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    failed_attempts = fields.IntField(default=0)
+    invited_by_id = fields.BigIntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organization_invitation"

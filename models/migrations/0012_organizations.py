@@ -44,6 +44,22 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='OrganizationInvitation',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='invitations', on_delete=OnDelete.CASCADE)),
+                ('email', fields.CharField(max_length=320)),
+                ('code_hash', fields.CharField(unique=True, max_length=64)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('failed_attempts', fields.IntField(default=0)),
+                ('invited_by_id', fields.BigIntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'organization_invitation', 'app': 'models', 'pk_attr': 'id', 'table_description': "The one-time code staff give an organization's billing user to activate an account,"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='OrganizationStatementLink',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import Info, relay
 
+from auth import use_cases as account_use_cases
 from auth.scopes import Scope
+from auth.use_cases import INVITE_ORGANIZATION_USER
 from billing.invoices.rules import NewInvoiceLine
 from billing.money import normalize_currency, to_minor
 from billing.organizations import use_cases
@@ -101,8 +103,49 @@ class CreateOrganizationStatementLinkPayload(Payload):
     )
 
 
+@strawberry.type(description="The result of inviteOrganizationUser.")
+class InviteOrganizationUserPayload(Payload):
+    invitation_code: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The one-time code the user activates an account with (activateOrganizationAccount); "
+            "shown once, valid for 7 days. Null when errors is not empty."
+        ),
+    )
+    expires_at: datetime.datetime | None = strawberry.field(
+        default=None, description="When the code stops working."
+    )
+
+
 @strawberry.type
 class OrganizationMutation:
+    @fields.mutation(
+        description=(
+            "Invite a billing user of an organization: they see and pay only its invoices, "
+            "and must use MFA. Staff only."
+        ),
+        permission_classes=[requires(Scope.ORGANIZATIONS_WRITE)],
+        audit=INVITE_ORGANIZATION_USER,
+    )
+    async def invite_organization_user(
+        self,
+        info: Info[GraphQLContext, Any],
+        organization_id: OrganizationIdArgument,
+        email: Annotated[str, strawberry.argument(description="The user's email address.")],
+    ) -> InviteOrganizationUserPayload:
+        context = info.context
+        invitation = await account_use_cases.invite_organization_user(
+            context.audit,
+            row_id(organization_id, "Organization", "organizationId"),
+            email,
+            invited_by=context.viewer.user_id or 0,
+            secret_key=context.settings.secret_key.reveal(),
+            now=datetime.datetime.now(datetime.UTC),
+        )
+        return InviteOrganizationUserPayload(
+            invitation_code=invitation.code, expires_at=invitation.expires_at
+        )
+
     @fields.mutation(
         description="Add a business customer billed on net terms. Staff only.",
         permission_classes=[requires(Scope.ORGANIZATIONS_WRITE)],
