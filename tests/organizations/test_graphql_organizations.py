@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 import pypdf
 
+from auth.sessions import SessionScope
+from auth.tokens import token_hash
 from billing.audit.buffer import AuditActor, AuditBuffer
 from billing.audit.chain import audit_chain_key
 from billing.errors import DomainError, ErrorCode
@@ -23,6 +25,7 @@ from models.audit import AuditEvent
 from models.enums import Role
 from models.invoices import Invoice as InvoiceRow
 from models.organizations import Organization as OrganizationRow
+from models.users import AuthSession
 from tests.support.factories.invoices import (
     global_id,
     invoice,
@@ -293,10 +296,11 @@ async def test_an_invited_user_activates_an_account_that_must_enroll_mfa(
     token = login["data"]["login"]["session"]["accessToken"]
     # A session before MFA is enrolled may only enroll: the account is out of reach.
     body = await gql(client, ACCOUNT, {"id": global_id("Organization", org.id)}, token=token)
-    assert body["data"] == {"node": None} or body["errors"][0]["extensions"]["code"] in (
-        "FORBIDDEN",
-        "MFA_ENROLLMENT_REQUIRED",
-    )
+    assert body == {"data": {"node": None}}
+    me = await gql(client, "{ me { roles mfaEnabled } }", token=token)
+    assert me["data"]["me"] == {"roles": ["ORGANIZATION_BILLING"], "mfaEnabled": False}
+    session = await AuthSession.get(access_token_hash=token_hash(token))
+    assert session.scope == SessionScope.MFA_ENROLLMENT.value
 
 
 async def test_pausing_collections_is_on_the_access_log(client: httpx.AsyncClient) -> None:
