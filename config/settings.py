@@ -94,6 +94,27 @@ class ReminderSettings:
     twilio_from_number: str | None = None
 
 
+# A collections step: ("remind", days from the due date) or ("flag", days), in date order.
+CollectionsStepSetting = tuple[str, int]
+_COLLECTIONS_STEP_KINDS = ("remind", "flag")
+
+
+@dataclass(frozen=True)
+class CollectionsSettings:
+    """The dunning schedule of each collections tier: reminders by email to the
+    organization's billing address, then a flag for a person (a call, the account manager),
+    each at a number of days from the invoice's due date (negative: before it)."""
+
+    standard: tuple[CollectionsStepSetting, ...] = (
+        ("remind", -7),
+        ("remind", 0),
+        ("remind", 7),
+        ("remind", 14),
+        ("flag", 21),
+    )
+    enterprise: tuple[CollectionsStepSetting, ...] = (("remind", -7), ("flag", 1))
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: Environment
@@ -113,6 +134,7 @@ class Settings:
     currencies: tuple[str, ...] = field(default=("USD",))
     plans: PlanSettings = field(default_factory=PlanSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    collections: CollectionsSettings = field(default_factory=CollectionsSettings)
 
     @property
     def is_production(self) -> bool:
@@ -183,6 +205,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         stripe_network_retries=_read_positive_int(env, "STRIPE_MAX_ATTEMPTS", 3) - 1,
         plans=_read_plan_settings(env),
         reminders=_read_reminder_settings(env),
+        collections=CollectionsSettings(
+            standard=_read_collections_steps(
+                env, "COLLECTIONS_STANDARD_STEPS", CollectionsSettings.standard
+            ),
+            enterprise=_read_collections_steps(
+                env, "COLLECTIONS_ENTERPRISE_STEPS", CollectionsSettings.enterprise
+            ),
+        ),
     )
 
 
@@ -302,6 +332,30 @@ def _read_reminder_settings(env: Mapping[str, str]) -> ReminderSettings:
         twilio_auth_token=Secret(twilio_token) if twilio_token else None,
         twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip() or None,
     )
+
+
+def _read_collections_steps(
+    env: Mapping[str, str], name: str, default: tuple[CollectionsStepSetting, ...]
+) -> tuple[CollectionsStepSetting, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    steps: list[CollectionsStepSetting] = []
+    for part in raw.split(","):
+        kind, _, days = part.strip().partition(":")
+        try:
+            offset = int(days)
+        except ValueError:
+            offset = None
+        if kind not in _COLLECTIONS_STEP_KINDS or offset is None or abs(offset) > 365:
+            raise SettingsError(
+                f"{name} must be steps such as remind:-7,remind:0,flag:21, not {raw!r}"
+            )
+        steps.append((kind, offset))
+    offsets = [offset for _kind, offset in steps]
+    if offsets != sorted(set(offsets)):
+        raise SettingsError(f"{name} must list its steps on different days, in date order")
+    return tuple(steps)
 
 
 def _read_positive_decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:

@@ -53,6 +53,9 @@ class Invoice(Model):
     reserved_minor = fields.BigIntField(default=0)
     # Set while a payment on this invoice is under an open card dispute, for staff to see.
     disputed = fields.BooleanField(default=False)
+    # An organization disputes the invoice with its accounts payable: its collections
+    # steps wait until staff clear it.
+    collections_disputed = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -18,6 +18,14 @@ class CollectionsTier(StrEnum):
     ENTERPRISE = "ENTERPRISE"
 
 
+class CollectionsOutcome(StrEnum):
+    """Stored values: never rename one."""
+
+    SENT = "SENT"
+    FLAGGED = "FLAGGED"
+    SKIPPED = "SKIPPED"
+
+
 class Organization(Model):
     """A clinic, hospital or supplier that buys on net terms against purchase orders."""
 
@@ -72,8 +80,10 @@ class CollectionsStep(Model):
     )
     organization_id: int
     invoice_id = fields.BigIntField()
-    # "reminder:-7", "reminder:0", "reminder:7", "call:14", ...
+    # "remind:-7", "remind:0", "flag:21", ...: the step's kind and days from the due date.
     step = fields.CharField(max_length=32)
+    # SENT (a reminder queued), FLAGGED (for a person), SKIPPED (a later step was due too).
+    outcome = fields.CharEnumField(CollectionsOutcome, max_length=8)
     taken_on = fields.DateField()
     created_at = fields.DatetimeField(auto_now_add=True)
 

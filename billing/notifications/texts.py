@@ -38,6 +38,12 @@ _WORDS: dict[NotificationKind, tuple[str, str, str]] = {
         "You have a balance.",
         "/app/invoices",
     ),
+    NotificationKind.ORGANIZATION_PAYMENT_REMINDER: (
+        "An invoice is due",
+        "Your organization has an invoice due or past due with us. Your billing users can "
+        "sign in to see it and pay by bank account or card.",
+        "/app/organization/invoices",
+    ),
     NotificationKind.PASSWORD_RESET: (
         "Reset your password",
         "Someone asked to reset the password of your billing account. To choose a new one, "

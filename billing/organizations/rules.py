@@ -171,6 +171,17 @@ async def set_collections_paused(
     return await Organization.get(id=organization_id)
 
 
+async def set_invoice_disputed(invoice_id: int | None, disputed: bool) -> Invoice:
+    """Mark an organization's invoice as disputed by its accounts payable (its collections
+    steps wait) or clear it; ``NOT_FOUND`` for any other invoice."""
+    changed = await Invoice.filter(id=invoice_id or 0, organization_id__isnull=False).update(
+        collections_disputed=disputed
+    )
+    if not changed:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoice_id")
+    return await Invoice.get(id=invoice_id)
+
+
 async def organization_figures(
     organization_ids: Sequence[int], *, today: date | None = None
 ) -> dict[int, OrganizationFigures]:

@@ -30,6 +30,7 @@ CREATE_ORGANIZATION = AuditedAction("organization.create", RESOURCE_TYPE)
 CREATE_ORGANIZATION_INVOICE = AuditedAction("organization.invoice_create", "Invoice")
 SET_COLLECTIONS_PAUSED = AuditedAction("organization.collections_paused", RESOURCE_TYPE)
 CREATE_STATEMENT_LINK = AuditedAction(LINK_ACTION, RESOURCE_TYPE)
+SET_INVOICE_DISPUTED = AuditedAction("organization.invoice_disputed", "Invoice")
 
 
 async def create_organization(audit: AuditBuffer, new: NewOrganization) -> Organization:
@@ -77,6 +78,21 @@ async def set_collections_paused(
             + (f": {reason.strip()}" if reason.strip() else ""),
         )
     return organization
+
+
+async def set_invoice_disputed(
+    audit: AuditBuffer, invoice_id: int | None, disputed: bool, reason: str
+) -> Invoice:
+    """Pause (or resume) the collections steps of one disputed organization invoice."""
+    async with in_transaction():
+        invoice = await rules.set_invoice_disputed(invoice_id, disputed)
+        label = "disputed" if disputed else "cleared"
+        await audit.record_success(
+            SET_INVOICE_DISPUTED,
+            resource_id=invoice.id,
+            reference=(f"{label}: {reason.strip()}" if reason.strip() else label)[:255],
+        )
+    return invoice
 
 
 async def create_statement_link(

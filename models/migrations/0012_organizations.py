@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from models.organizations import CollectionsTier
+from models.notifications import NotificationKind
+from models.organizations import CollectionsOutcome, CollectionsTier
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -37,6 +38,7 @@ class Migration(migrations.Migration):
                 ('organization', fields.ForeignKeyField('models.Organization', source_field='organization_id', db_constraint=True, to_field='id', related_name='collections_steps', on_delete=OnDelete.CASCADE)),
                 ('invoice_id', fields.BigIntField()),
                 ('step', fields.CharField(max_length=32)),
+                ('outcome', fields.CharEnumField(description='SENT: SENT\nFLAGGED: FLAGGED\nSKIPPED: SKIPPED', enum_type=CollectionsOutcome, max_length=8)),
                 ('taken_on', fields.DateField()),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
@@ -82,6 +84,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='Invoice',
+            name='collections_disputed',
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name='Invoice',
             name='organization',
             field=fields.ForeignKeyField('models.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='invoices', on_delete=OnDelete.RESTRICT),
         ),
@@ -93,6 +100,16 @@ class Migration(migrations.Migration):
         ops.AddIndex(
             model_name='Invoice',
             index=Index(fields=['organization_id', 'issued_at']),
+        ),
+        ops.AlterField(
+            model_name='Notification',
+            name='kind',
+            field=fields.CharEnumField(description='INSTALLMENT_DUE_SOON: INSTALLMENT_DUE_SOON\nINSTALLMENT_FAILED: INSTALLMENT_FAILED\nINSTALLMENT_NEEDS_AUTHENTICATION: INSTALLMENT_NEEDS_AUTHENTICATION\nINVOICE_OVERDUE: INVOICE_OVERDUE\nPASSWORD_RESET: PASSWORD_RESET\nPASSWORD_RESET_REQUIRED: PASSWORD_RESET_REQUIRED\nPASSWORD_CHANGED: PASSWORD_CHANGED\nMFA_CHANGED: MFA_CHANGED\nORGANIZATION_PAYMENT_REMINDER: ORGANIZATION_PAYMENT_REMINDER', enum_type=NotificationKind, max_length=32),
+        ),
+        ops.AddField(
+            model_name='Notification',
+            name='organization',
+            field=fields.ForeignKeyField('models.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE),
         ),
         ops.AddField(
             model_name='User',

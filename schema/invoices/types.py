@@ -141,10 +141,7 @@ class Invoice(relay.Node):
         description="What insurance is expected to pay and has not decided yet."
     )
     disputed: bool = strawberry.field(
-        description=(
-            "A payment of it is under an open card dispute, or (an organization's invoice) "
-            "its amount is disputed, which pauses its collections steps."
-        )
+        description="A payment of it is under an open card dispute, for staff to follow up."
     )
     billed_to: InvoiceCustomer = strawberry.field(
         description="Whether a patient or an organization (a business account) is billed."

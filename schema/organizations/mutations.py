@@ -22,6 +22,7 @@ from billing.organizations.use_cases import (
     CREATE_ORGANIZATION_INVOICE,
     CREATE_STATEMENT_LINK,
     SET_COLLECTIONS_PAUSED,
+    SET_INVOICE_DISPUTED,
 )
 from billing.statements.links import statement_url
 from models.organizations import CollectionsTier
@@ -90,6 +91,13 @@ class CreateOrganizationInvoicePayload(Payload):
 class SetCollectionsPausedPayload(Payload):
     organization: Organization | None = strawberry.field(
         default=None, description="The organization afterwards; null when errors is not empty."
+    )
+
+
+@strawberry.type(description="The result of setInvoiceCollectionsDisputed.")
+class SetInvoiceCollectionsDisputedPayload(Payload):
+    invoice: Invoice | None = strawberry.field(
+        default=None, description="The invoice afterwards; null when errors is not empty."
     )
 
 
@@ -232,6 +240,32 @@ class OrganizationMutation:
             reason or "",
         )
         return SetCollectionsPausedPayload(organization=Organization.from_model(row))
+
+    @fields.mutation(
+        description=(
+            "Mark an organization's invoice as disputed by its accounts payable (disputed: "
+            "true), which pauses that invoice's collections steps, or clear it. Staff only."
+        ),
+        permission_classes=[requires(Scope.ORGANIZATIONS_WRITE)],
+        audit=SET_INVOICE_DISPUTED,
+    )
+    async def set_invoice_collections_disputed(
+        self,
+        info: Info[GraphQLContext, Any],
+        invoice_id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The invoice (an Invoice ID).")
+        ],
+        disputed: Annotated[
+            bool, strawberry.argument(description="True when disputed, false once settled.")
+        ],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, for the access log.")
+        ] = None,
+    ) -> SetInvoiceCollectionsDisputedPayload:
+        row = await use_cases.set_invoice_disputed(
+            info.context.audit, row_id(invoice_id, "Invoice", "invoiceId"), disputed, reason or ""
+        )
+        return SetInvoiceCollectionsDisputedPayload(invoice=Invoice.from_model(row))
 
     @fields.mutation(
         description=(
