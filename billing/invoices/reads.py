@@ -51,10 +51,16 @@ class Audience:
     def organization(cls, organization_id: int) -> Audience:
         return cls(all_patients=False, patient_id=None, organization_id=organization_id)
 
-    def restrict(self, condition: Q, patient_field: str = "patient_id") -> Q:
-        """``condition``, further limited to this audience's patient when it has one."""
+    def restrict(
+        self, condition: Q, patient_field: str = "patient_id", *, organizations: bool = True
+    ) -> Q:
+        """``condition``, further limited to this audience's patient or organization when
+        it has one. ``organizations=False`` for rows no organization can own (plans, saved
+        cards): an organization's audience sees none of them."""
         if self.all_patients:
             return condition
+        if self.organization_id is not None and not organizations:
+            return condition & Q(id__in=[])
         if self.organization_id is not None:
             owner_field = patient_field.removesuffix("patient_id") + "organization_id"
             same_owner: dict[str, Any] = {owner_field: self.organization_id}

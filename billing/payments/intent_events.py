@@ -12,7 +12,7 @@ from typing import Any
 
 from billing.gateways.stripe import AUTHENTICATION_REQUIRED
 from billing.money import to_decimal
-from billing.payments.card import wait_for_card_holder
+from billing.payments.card import STRIPE_CHANNELS, wait_for_card_holder
 from billing.payments.listeners import payment_failed, payment_posted
 from billing.payments.settlement import (
     SETTLED,
@@ -22,7 +22,7 @@ from billing.payments.settlement import (
     post_payment,
 )
 from billing.payments.stripe_inbox import EventContext, EventEffect, StripeEventData, text_of
-from models.enums import AuditOutcome, PaymentChannel, PaymentStatus, StripeEventOutcome
+from models.enums import AuditOutcome, PaymentStatus, StripeEventOutcome
 from models.payments import Payment
 
 RESOURCE_TYPE = "Payment"
@@ -144,7 +144,7 @@ async def _payment_of(event: StripeEventData) -> Payment | None:
     # The payer of the intent may store its id between the lookup above and this one (the
     # scheduler does, right after Stripe answers): the row lock taken here settles it.
     payment = await Payment.select_for_update().get_or_none(
-        id=reference, channel=PaymentChannel.CARD
+        id=reference, channel__in=sorted(STRIPE_CHANNELS)
     )
     if payment is None:
         return None

@@ -133,7 +133,7 @@ async def apply_credit(payment: Payment) -> None:
 
 async def _reapply_credit(payment: Payment) -> int:
     wanted = payment.credit_applied_minor
-    if not wanted:
+    if not wanted or payment.patient_id is None:
         return 0
     left = await patient_credit_balance(payment.patient_id, payment.currency)
     taken = int(max(0, min(wanted, left)))

@@ -1,10 +1,12 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.enums import InvoiceStatus, PaymentChannel
 from models.notifications import NotificationKind
 from models.organizations import CollectionsOutcome, CollectionsTier
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations.constraints import UniqueConstraint
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0008_billing_office')]
@@ -82,6 +84,11 @@ class Migration(migrations.Migration):
             name='patient',
             field=fields.ForeignKeyField('models.Patient', source_field='patient_id', null=True, db_constraint=True, to_field='id', related_name='invoices', on_delete=OnDelete.RESTRICT),
         ),
+        ops.AlterField(
+            model_name='Invoice',
+            name='status',
+            field=fields.CharEnumField(default=InvoiceStatus.OPEN, description='OPEN: OPEN\nPENDING_INSURANCE: PENDING_INSURANCE\nPARTIALLY_PAID: PARTIALLY_PAID\nPAID: PAID\nVOID: VOID\nPROCESSING: PROCESSING', enum_type=InvoiceStatus, max_length=17),
+        ),
         ops.AddField(
             model_name='Invoice',
             name='collections_disputed',
@@ -110,6 +117,29 @@ class Migration(migrations.Migration):
             model_name='Notification',
             name='organization',
             field=fields.ForeignKeyField('models.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE),
+        ),
+        ops.AlterModelOptions(
+            name='Payment',
+            options={'table': 'payment', 'app': 'models', 'unique_together': (('patient', 'idempotency_key'), ('organization', 'idempotency_key')), 'indexes': [Index(fields=['created_at', 'id']), Index(fields=['patient_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'One Stripe PaymentIntent, or one offline payment, spread over invoices. Exactly one'},
+        ),
+        ops.AlterField(
+            model_name='Payment',
+            name='channel',
+            field=fields.CharEnumField(description='CARD: CARD\nCREDIT_BALANCE: CREDIT_BALANCE\nCHECK: CHECK\nCASH: CASH\nBANK_TRANSFER: BANK_TRANSFER\nBANK_DEBIT: BANK_DEBIT', enum_type=PaymentChannel, max_length=14),
+        ),
+        ops.AlterField(
+            model_name='Payment',
+            name='patient',
+            field=fields.ForeignKeyField('models.Patient', source_field='patient_id', null=True, db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='organization',
+            field=fields.ForeignKeyField('models.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddConstraint(
+            model_name='Payment',
+            constraint=UniqueConstraint(fields=('organization', 'idempotency_key'), name=None),
         ),
         ops.AddField(
             model_name='User',

@@ -46,6 +46,10 @@ described_enum(
         "PARTIALLY_PAID": "Some of it is paid; a balance is left.",
         "PAID": "Nothing is left to pay.",
         "VOID": "Canceled by staff; nothing is owed on it.",
+        "PROCESSING": (
+            "A bank-account payment of its balance is on its way (days): PAID when the bank "
+            "settles it, back to OPEN or PARTIALLY_PAID if the debit fails."
+        ),
     },
 )
 

@@ -10,7 +10,7 @@ from config.settings import Settings
 from schema import build_schema
 
 EXPECTED_ENUMS = {
-    "InvoiceStatus": ["OPEN", "PENDING_INSURANCE", "PARTIALLY_PAID", "PAID", "VOID"],
+    "InvoiceStatus": ["OPEN", "PENDING_INSURANCE", "PARTIALLY_PAID", "PAID", "VOID", "PROCESSING"],
     "InvoiceCustomer": ["PATIENT", "ORGANIZATION"],
     "CollectionsTier": ["STANDARD", "ENTERPRISE"],
     "PaymentStatus": [
