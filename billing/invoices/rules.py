@@ -221,12 +221,20 @@ async def invoice_currency(invoice_id: int) -> str:
     return str(found[0])
 
 
-async def own_invoice_currencies(patient_id: int, invoice_ids: Sequence[int]) -> dict[int, str]:
-    """The currency of each of the patient's invoices among ``invoice_ids``; another
-    patient's invoice is left out, exactly as a missing one."""
-    rows = await Invoice.filter(id__in=list(invoice_ids), patient_id=patient_id).values_list(
-        "id", "currency"
+async def own_invoice_currencies(
+    patient_id: int | None, invoice_ids: Sequence[int], *, organization_id: int | None = None
+) -> dict[int, str]:
+    """The currency of each of the patient's (or, with ``organization_id``, the
+    organization's) invoices among ``invoice_ids``; anyone else's invoice is left out,
+    exactly as a missing one."""
+    owner = (
+        {"patient_id": patient_id}
+        if organization_id is None
+        else {"organization_id": organization_id}
     )
+    if None in owner.values():
+        return {}
+    rows = await Invoice.filter(id__in=list(invoice_ids), **owner).values_list("id", "currency")
     return {int(invoice_id): str(currency) for invoice_id, currency in rows}
 
 

@@ -17,13 +17,15 @@ from billing.audit.chain import AuditRecord, append_audit_records
 from billing.errors import DomainError, ErrorCode
 from billing.ledger.figures import summarize
 from billing.statements.links import (
+    CHANNEL_LABELS,
     DOWNLOAD_ACTION,
     LINK_LIFETIME,
     format_money,
     hash_token,
+    payment_channels,
     plausible_token,
 )
-from models.enums import AuditOutcome, InvoiceStatus, LedgerEntryKind
+from models.enums import AuditOutcome, InvoiceStatus, LedgerEntryKind, PaymentChannel
 from models.invoices import Invoice
 from models.ledger import LedgerEntry
 from models.organizations import Organization, OrganizationStatementLink
@@ -215,6 +217,7 @@ async def load_monthly_statement(organization_id: int, month: date) -> MonthlySt
         key=lambda entry: (entry.created_at, entry.id),
     )
     last_day = date.fromordinal(next_month.toordinal() - 1)
+    channels = await payment_channels(entry.payment_id for entry in movements)
     return MonthlyStatement(
         organization_name=organization.name,
         month=month,
@@ -234,7 +237,7 @@ async def load_monthly_statement(organization_id: int, month: date) -> MonthlySt
             StatementMovement(
                 on=entry.created_at.astimezone(UTC).date(),
                 invoice_number=by_id[entry.invoice_id].number,
-                description="Payment" if entry.kind is LedgerEntryKind.PAYMENT else "Refund",
+                description=_label(entry, channels),
                 amount=money(
                     entry.amount_minor
                     if entry.kind is LedgerEntryKind.PAYMENT
@@ -246,6 +249,13 @@ async def load_monthly_statement(organization_id: int, month: date) -> MonthlySt
         closing_balance=money(sum(closing_by_invoice.values())),
         aging=_aging(invoices, closing_by_invoice, last_day, money),
     )
+
+
+def _label(entry: LedgerEntry, channels: dict[int, PaymentChannel]) -> str:
+    if entry.kind is not LedgerEntryKind.PAYMENT:
+        return "Refund"
+    channel = channels.get(entry.payment_id or 0)
+    return "Payment" if channel is None else CHANNEL_LABELS.get(channel, "Payment")
 
 
 def _balance(entries: Iterable[LedgerEntry]) -> int:

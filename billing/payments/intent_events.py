@@ -20,6 +20,7 @@ from billing.payments.settlement import (
     end_payment,
     mark_processing,
     post_payment,
+    show_bank_debit,
 )
 from billing.payments.stripe_inbox import EventContext, EventEffect, StripeEventData, text_of
 from models.enums import AuditOutcome, PaymentStatus, StripeEventOutcome
@@ -77,6 +78,7 @@ async def apply_payment_intent_processing(
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id}: older event")
     if not await mark_processing(payment):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} past processing")
+    await show_bank_debit(payment)
     await _stamp(payment, event)
     await _audit(context, event, PROCESSING_ACTION, payment)
     return EventEffect(StripeEventOutcome.APPLIED, f"payment {payment.id} processing")
@@ -109,6 +111,7 @@ async def apply_payment_intent_failed(event: StripeEventData, context: EventCont
     message = _failure_message(event.object)
     if not await end_payment(payment, PaymentStatus.FAILED, message):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} not in flight")
+    await show_bank_debit(payment)
     await _stamp(payment, event)
     await payment_failed(payment, message)
     await _audit(context, event, FAILED_ACTION, payment)
@@ -124,6 +127,7 @@ async def apply_payment_intent_canceled(
         return EventEffect(StripeEventOutcome.FLAGGED, "payment intent of no payment")
     if not await end_payment(payment, PaymentStatus.CANCELED):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} not in flight")
+    await show_bank_debit(payment)
     await _stamp(payment, event)
     await _audit(context, event, CANCELED_ACTION, payment)
     return EventEffect(StripeEventOutcome.APPLIED, f"payment {payment.id} canceled")

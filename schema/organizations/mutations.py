@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -12,6 +13,8 @@ from strawberry import Info, relay
 from auth import use_cases as account_use_cases
 from auth.scopes import Scope
 from auth.use_cases import INVITE_ORGANIZATION_USER
+from billing.errors import DomainError, ErrorCode
+from billing.gateways.stripe import stripe_gateway
 from billing.invoices.rules import NewInvoiceLine
 from billing.money import normalize_currency, to_minor
 from billing.organizations import use_cases
@@ -24,9 +27,13 @@ from billing.organizations.use_cases import (
     SET_COLLECTIONS_PAUSED,
     SET_INVOICE_DISPUTED,
 )
+from billing.payments import use_cases as payment_use_cases
+from billing.payments.use_cases import PAY_INVOICES, AllocationOrder
 from billing.statements.links import statement_url
+from models.enums import PaymentChannel
 from models.organizations import CollectionsTier
 from schema.common import fields
+from schema.common.enums import described_enum
 from schema.common.errors import Payload
 from schema.common.ids import row_id
 from schema.common.permissions import requires
@@ -34,6 +41,8 @@ from schema.context import GraphQLContext
 from schema.invoices.mutations import InvoiceLineInput
 from schema.invoices.types import Invoice
 from schema.organizations.types import Organization
+from schema.payments.mutations import PaymentAllocationInput
+from schema.payments.types import Payment
 
 OrganizationIdArgument = Annotated[
     relay.GlobalID, strawberry.argument(description="The organization (an Organization ID).")
@@ -111,6 +120,47 @@ class CreateOrganizationStatementLinkPayload(Payload):
     )
 
 
+class OrganizationPaymentMethod(Enum):
+    CARD = "CARD"
+    US_BANK_ACCOUNT = "US_BANK_ACCOUNT"
+
+
+described_enum(
+    OrganizationPaymentMethod,
+    "How an organization pays its invoices through Stripe.",
+    {
+        "CARD": "A corporate card, confirmed in the app with the clientSecret.",
+        "US_BANK_ACCOUNT": (
+            "A debit of a US bank account (ACH), confirmed in the app with the clientSecret: "
+            "the invoices are PROCESSING for days, then PAID, or open again if it fails."
+        ),
+    },
+)
+_CHANNELS = {
+    OrganizationPaymentMethod.CARD: PaymentChannel.CARD,
+    OrganizationPaymentMethod.US_BANK_ACCOUNT: PaymentChannel.BANK_DEBIT,
+}
+
+
+@strawberry.input(description="What an organization's billing user pays, and how.")
+class PayOrganizationInvoicesInput:
+    allocations: list[PaymentAllocationInput] = strawberry.field(
+        description="The organization's invoices and the amount for each."
+    )
+    method: OrganizationPaymentMethod = strawberry.field(description="Card or bank account.")
+    idempotency_key: str = strawberry.field(
+        description="Chosen by the app per payment attempt; a retry with it pays once."
+    )
+
+
+@strawberry.type(description="The result of payOrganizationInvoices.")
+class PayOrganizationInvoicesPayload(Payload):
+    payment: Payment | None = strawberry.field(
+        default=None,
+        description="The payment, with the clientSecret to confirm; null on errors.",
+    )
+
+
 @strawberry.type(description="The result of inviteOrganizationUser.")
 class InviteOrganizationUserPayload(Payload):
     invitation_code: str | None = strawberry.field(
@@ -127,6 +177,45 @@ class InviteOrganizationUserPayload(Payload):
 
 @strawberry.type
 class OrganizationMutation:
+    @fields.mutation(
+        description=(
+            "Pay several of the caller's organization's invoices at once, by card or by US "
+            "bank account, with one Stripe PaymentIntent. Organizations' billing users only."
+        ),
+        permission_classes=[requires(Scope.ORGANIZATION_OWN_PAY)],
+        audit=PAY_INVOICES,
+    )
+    async def pay_organization_invoices(
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            PayOrganizationInvoicesInput,
+            strawberry.argument(description="What to pay, how, and the app's idempotency key."),
+        ],
+    ) -> PayOrganizationInvoicesPayload:
+        context = info.context
+        organization_id = context.viewer.organization_id
+        if organization_id is None:
+            raise DomainError(ErrorCode.FORBIDDEN, "Only an organization's user can pay here.")
+        orders = [
+            AllocationOrder(
+                row_id(allocation.invoice_id, "Invoice", f"allocations.{index}.invoice_id"),
+                allocation.amount,
+            )
+            for index, allocation in enumerate(input.allocations)
+        ]
+        started = await payment_use_cases.pay_organization_invoices(
+            context.audit,
+            organization_id,
+            orders,
+            idempotency_key=input.idempotency_key,
+            channel=_CHANNELS[input.method],
+            gateway=stripe_gateway(context.settings),
+        )
+        return PayOrganizationInvoicesPayload(
+            payment=Payment.from_model(started.payment, client_secret=started.client_secret)
+        )
+
     @fields.mutation(
         description=(
             "Invite a billing user of an organization: they see and pay only its invoices, "
