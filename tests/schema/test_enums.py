@@ -36,6 +36,7 @@ EXPECTED_ENUMS = {
     "InvoiceOrderField": ["ISSUED_AT", "DUE_AT", "TOTAL", "BALANCE", "PROVIDER"],
     "OrderDirection": ["ASC", "DESC"],
     "OfflinePaymentMethod": ["CHECK", "CASH", "BANK_TRANSFER"],
+    "OrganizationPaymentMethod": ["CARD", "US_BANK_ACCOUNT"],
     "Role": ["PATIENT", "BILLING_STAFF", "ACCOUNTANT", "ADMIN", "AUDITOR", "ORGANIZATION_BILLING"],
 }
 

@@ -36,6 +36,7 @@ from tests.support.factories.invoices import (
     shipment,
     staff_caller,
 )
+from tests.support.factories.organizations import organization, organization_caller
 from tests.support.factories.plans import card_row, plan
 from tests.support.graphql_client import gql
 
@@ -49,7 +50,19 @@ STAFF = "billing_staff"
 ACCOUNTANT = "accountant"
 ADMIN = "admin"
 AUDITOR = "auditor"
-CALLERS = (OWNER, OTHER_PATIENT, STAFF, ACCOUNTANT, ADMIN, AUDITOR)
+# The sample organization's billing user, and another organization's.
+ORGANIZATION_USER = "organization's user"
+OTHER_ORGANIZATION_USER = "another organization's user"
+CALLERS = (
+    OWNER,
+    OTHER_PATIENT,
+    STAFF,
+    ACCOUNTANT,
+    ADMIN,
+    AUDITOR,
+    ORGANIZATION_USER,
+    OTHER_ORGANIZATION_USER,
+)
 
 _BILLS = frozenset({OWNER, STAFF, ACCOUNTANT, ADMIN})
 _PATIENT_RECORDS = frozenset({OWNER, STAFF, ADMIN})
@@ -76,6 +89,8 @@ WHO_SEES: dict[str, frozenset[str]] = {
     "User": frozenset({OWNER, AUDITOR}),
     # the access log: auditors only
     "AuditEvent": frozenset({AUDITOR}),
+    # a business customer: staff who read organizations, and its own billing users
+    "Organization": frozenset({STAFF, ACCOUNTANT, ADMIN, ORGANIZATION_USER}),
 }
 
 
@@ -115,6 +130,10 @@ async def _world(settings: Settings) -> World:
         (AUDITOR, Role.AUDITOR),
     ):
         tokens[name] = (await staff_caller(role)).token
+    business = await organization("Acme Supplies")
+    tokens[ORGANIZATION_USER] = (await organization_caller(business.id)).token
+    other_business = await organization("Other Supplies")
+    tokens[OTHER_ORGANIZATION_USER] = (await organization_caller(other_business.id)).token
 
     site = await location()
     bill = await invoice(owner.patient_id, site.id, prices_minor=(10000, 2500))
@@ -171,6 +190,7 @@ async def _world(settings: Settings) -> World:
         "Location": global_id("Location", site.id),
         "User": global_id("User", owner.user_id),
         "AuditEvent": global_id("AuditEvent", event.id),
+        "Organization": global_id("Organization", business.id),
     }
     return World(owner=owner, tokens=tokens, ids=ids)
 
