@@ -76,7 +76,7 @@ described_enum(
         "CHECK": "A check, recorded by staff.",
         "CASH": "Cash, recorded by staff.",
         "BANK_TRANSFER": "A bank transfer, recorded by staff.",
-        "BANK_DEBIT": "A debit of a US bank account through Stripe (ACH), which settles days later.",
+        "BANK_DEBIT": "A debit of a US bank account through Stripe (ACH); it settles days later.",
     },
 )
 
