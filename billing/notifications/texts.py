@@ -42,7 +42,7 @@ _WORDS: dict[NotificationKind, tuple[str, str, str]] = {
         "An invoice is due",
         "Your organization has an invoice due or past due with us. Your billing users can "
         "sign in to see it and pay by bank account or card.",
-        "/app/organization/invoices",
+        "/app/invoices",
     ),
     NotificationKind.PASSWORD_RESET: (
         "Reset your password",
