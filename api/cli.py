@@ -79,7 +79,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "create-user", help="create an account; the password is read from standard input"
     )
     create_user.add_argument("--email", required=True)
-    create_user.add_argument("--role", required=True, choices=[role.value for role in Role])
+    # An organization's billing user belongs to an organization: staff invite them instead.
+    create_user.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in Role if role is not Role.ORGANIZATION_BILLING],
+    )
     create_user.set_defaults(command=_create_user)
 
     commands.add_parser("seed-demo", help="create demo locations, users and bills").set_defaults(

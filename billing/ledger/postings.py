@@ -121,7 +121,9 @@ async def post_entries(
         locked = await Invoice.select_for_update().get(id=invoice.id)
         existing = await LedgerEntry.filter(invoice_id=locked.id).all()
         fresh = await _not_yet_booked(locked.id, postings)
-        plan = plan_postings(existing, fresh, divert_overpayment=divert_overpayment)
+        # An organization has no credit balance: an overpayment of its invoice is refused.
+        diverts = divert_overpayment and locked.patient_id is not None
+        plan = plan_postings(existing, fresh, divert_overpayment=diverts)
         await LedgerEntry.bulk_create(
             [
                 LedgerEntry(
