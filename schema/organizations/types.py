@@ -11,7 +11,6 @@ from strawberry import Info, relay
 from auth.scopes import Scope
 from auth.viewer import Viewer
 from billing.invoices.reads import InvoiceFilters, InvoiceListing
-from billing.organizations.rules import organization_figures
 from models.organizations import CollectionsTier
 from models.organizations import Organization as OrganizationRow
 from schema.common import fields
@@ -22,6 +21,7 @@ from schema.common.node import visible_nodes_by_id
 from schema.common.pagination import AfterArgument, FirstArgument
 from schema.context import GraphQLContext
 from schema.invoices.loaders import audience_for
+from schema.organizations.loaders import organization_loaders
 
 if TYPE_CHECKING:
     from schema.invoices.types import InvoiceConnection
@@ -67,12 +67,12 @@ class Organization(relay.Node):
 
     @fields.field(description="What it owes on invoices that are not void.")
     async def open_balance(self, info: Info[GraphQLContext, Any]) -> Money:
-        figures = (await organization_figures([self.id]))[self.id]
+        figures = await organization_loaders(info).figures_by_organization.load(self.id)
         return Money.from_minor(figures.open_minor, self.currency)
 
     @fields.field(description="What it owes on invoices past their due date.")
     async def overdue_balance(self, info: Info[GraphQLContext, Any]) -> Money:
-        figures = (await organization_figures([self.id]))[self.id]
+        figures = await organization_loaders(info).figures_by_organization.load(self.id)
         return Money.from_minor(figures.overdue_minor, self.currency)
 
     @fields.field(description="Its invoices, newest first.")
@@ -93,7 +93,9 @@ class Organization(relay.Node):
     @classmethod
     async def load(cls, info: Info[GraphQLContext, Any], organization_id: int) -> Organization:
         """The organization of an invoice the caller may see."""
-        row = await OrganizationRow.get(id=organization_id)
+        row = await organization_loaders(info).organization_by_id.load(organization_id)
+        if row is None:  # The invoice's foreign key forbids it.
+            raise LookupError(f"organization {organization_id} is missing")
         return cls.from_model(row)
 
     @classmethod
@@ -108,9 +110,11 @@ class Organization(relay.Node):
         their own one; null for anyone else, exactly as for a missing one."""
         viewer = info.context.viewer
 
+        loader = organization_loaders(info).organization_by_id
+
         async def load(ids: list[int]) -> list[OrganizationRow | None]:
             visible = [row_id for row_id in ids if may_see_organization(viewer, row_id)]
-            rows = {row.id: row for row in await OrganizationRow.filter(id__in=visible)}
+            rows = dict(zip(visible, await loader.load_many(visible), strict=True))
             return [rows.get(row_id) for row_id in ids]
 
         return await visible_nodes_by_id(
