@@ -34,6 +34,7 @@ from schema.locations.mutations import LocationMutation
 from schema.locations.queries import LocationQuery
 from schema.notifications.mutations import NotificationMutation
 from schema.organizations.mutations import OrganizationMutation
+from schema.organizations.queries import OrganizationQuery
 from schema.patients.mutations import PatientMutation
 from schema.patients.queries import PatientQuery
 from schema.payments.mutations import PaymentMutation
@@ -75,6 +76,7 @@ def _query_type() -> type:
         ReportQuery,
         AuditQuery,
         StatementQuery,
+        OrganizationQuery,
     ):
         node: relay.Node | None = relay.node(
             description="Fetch any object by its ID.", extensions=[InterfaceIdsNameNothing()]

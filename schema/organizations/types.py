@@ -145,3 +145,8 @@ def may_see_organization(viewer: Viewer, organization_id: int) -> bool:
 
 def _record(context: GraphQLContext, row: OrganizationRow) -> None:
     context.record_read(RESOURCE_TYPE, row.id, None)
+
+
+@strawberry.type(name="OrganizationConnection", description="A page of organizations.")
+class OrganizationConnection(relay.Connection[Organization]):
+    pass

@@ -390,3 +390,26 @@ async def test_a_month_is_a_year_and_month(client: httpx.AsyncClient) -> None:
         )
         errors = body["data"]["createOrganizationStatementLink"]["errors"]
         assert [error["code"] for error in errors] == ["INVALID_INPUT"], month
+
+
+async def test_staff_list_organizations_and_a_user_finds_their_own(
+    client: httpx.AsyncClient,
+) -> None:
+    staff = await staff_caller(Role.ACCOUNTANT)
+    mercy = await organization("Mercy")
+    await organization("Bellevue")
+    user = await organization_caller(mercy.id)
+
+    listed = await gql(
+        client, "{ organizations(first: 10) { edges { node { name } } } }", token=staff.token
+    )
+    own = await gql(client, "{ myOrganization { id name } }", token=user.token)
+    refused = await gql(client, "{ organizations { edges { node { id } } } }", token=user.token)
+
+    names = [edge["node"]["name"] for edge in listed["data"]["organizations"]["edges"]]
+    assert names == ["Bellevue", "Mercy"]
+    assert own["data"]["myOrganization"] == {
+        "id": global_id("Organization", mercy.id),
+        "name": "Mercy",
+    }
+    assert [error["extensions"]["code"] for error in refused["errors"]] == ["FORBIDDEN"]
