@@ -55,7 +55,7 @@ class Invoice(Model):
     disputed = fields.BooleanField(default=False)
     # An organization disputes the invoice with its accounts payable: its collections
     # steps wait until staff clear it.
-    collections_disputed = fields.BooleanField(default=False)
+    collections_disputed = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

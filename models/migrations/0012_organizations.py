@@ -8,12 +8,58 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 
+
+# Making invoice.patient_id and payment.patient_id nullable rebuilds both tables on SQLite
+# (CREATE new, copy, DROP old, RENAME). With foreign keys on, that DROP would run the
+# ON DELETE actions of every table pointing at them (deleting invoice lines) or fail: as
+# SQLite's docs prescribe, turn foreign keys off around the rebuild (possible only outside
+# a transaction, hence atomic = False) and check every reference before turning them on.
+# The rebuilt tables also lose their indexes and table-level UNIQUE constraints: the ones
+# there were are created again, and the models' unique_together as unique indexes.
+_REBUILT = ("invoice", "payment")
+_UNIQUE_TOGETHER = (
+    'CREATE UNIQUE INDEX IF NOT EXISTS "uid_invoice_location_number" '
+    'ON "invoice" ("location_id", "number")',
+    'CREATE UNIQUE INDEX IF NOT EXISTS "uid_payment_patient_idempotency" '
+    'ON "payment" ("patient_id", "idempotency_key")',
+)
+_saved_indexes: list[str] = []
+
+
+async def _sqlite_foreign_keys_off(apps, schema_editor):
+    client = schema_editor.client
+    if client.capabilities.dialect != "sqlite":
+        return
+    rows = await client.execute_query_dict(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND tbl_name IN ({', '.join(repr(name) for name in _REBUILT)})"
+    )
+    _saved_indexes[:] = [row["sql"] for row in rows]
+    await client.execute_script("PRAGMA foreign_keys=OFF")
+
+
+async def _sqlite_foreign_keys_on(apps, schema_editor):
+    client = schema_editor.client
+    if client.capabilities.dialect != "sqlite":
+        return
+    for statement in _saved_indexes:
+        await client.execute_script(statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+    for statement in _UNIQUE_TOGETHER:
+        await client.execute_script(statement)
+    broken = await client.execute_query_dict("PRAGMA foreign_key_check")
+    await client.execute_script("PRAGMA foreign_keys=ON")
+    if broken:
+        raise RuntimeError(f"0012_organizations left broken references: {broken[:5]}")
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0008_billing_office')]
 
     initial = False
+    atomic = False
 
     operations = [
+        ops.RunPython(_sqlite_foreign_keys_off, ops.RunPython.noop),
         ops.CreateModel(
             name='Organization',
             fields=[
@@ -92,7 +138,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Invoice',
             name='collections_disputed',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='Invoice',
@@ -146,4 +192,5 @@ class Migration(migrations.Migration):
             name='organization',
             field=fields.ForeignKeyField('models.Organization', source_field='organization_id', null=True, db_constraint=True, to_field='id', related_name='users', on_delete=OnDelete.RESTRICT),
         ),
+        ops.RunPython(_sqlite_foreign_keys_on, ops.RunPython.noop),
     ]
