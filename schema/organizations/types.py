@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,7 +12,9 @@ from strawberry import Info, relay
 from auth.scopes import Scope
 from auth.viewer import Viewer
 from billing.invoices.reads import InvoiceFilters, InvoiceListing
-from models.organizations import CollectionsTier
+from models.invoices import Invoice as InvoiceRow
+from models.organizations import CollectionsOutcome, CollectionsTier
+from models.organizations import CollectionsStep as CollectionsStepRow
 from models.organizations import Organization as OrganizationRow
 from schema.common import fields
 from schema.common.enums import described_enum
@@ -19,6 +22,7 @@ from schema.common.errors import ExpectedError, RequestErrorCode
 from schema.common.money import Money
 from schema.common.node import visible_nodes_by_id
 from schema.common.pagination import AfterArgument, FirstArgument
+from schema.common.permissions import hidden_without
 from schema.context import GraphQLContext
 from schema.invoices.loaders import audience_for
 from schema.organizations.loaders import organization_loaders
@@ -36,6 +40,27 @@ described_enum(
         "ENTERPRISE": "One reminder before the due date, then only a flag for the account manager.",
     },
 )
+
+
+described_enum(
+    CollectionsOutcome,
+    "What a collections step did.",
+    {
+        "SENT": "A reminder was queued to the organization's billing address.",
+        "FLAGGED": "The invoice was flagged for a person: a call, or the account manager.",
+        "SKIPPED": "Not taken: a later step was due by the time collections ran.",
+    },
+)
+
+
+@strawberry.type(description="One collections step taken for one of an organization's invoices.")
+class CollectionsStep:
+    invoice_number: str = strawberry.field(description="The invoice's number.")
+    step: str = strawberry.field(
+        description='The step, as the settings name it: "remind:-7", "flag:21", ...'
+    )
+    outcome: CollectionsOutcome = strawberry.field(description="What the step did.")
+    taken_on: datetime.date = strawberry.field(description="The day collections took it.")
 
 
 @strawberry.type(
@@ -74,6 +99,34 @@ class Organization(relay.Node):
     async def overdue_balance(self, info: Info[GraphQLContext, Any]) -> Money:
         figures = await organization_loaders(info).figures_by_organization.load(self.id)
         return Money.from_minor(figures.overdue_minor, self.currency)
+
+    @fields.field(
+        description=(
+            "The collections steps taken for its invoices, newest first (at most 100): "
+            "reminders sent and flags for a call. Empty for callers other than staff."
+        ),
+        extensions=[hidden_without(Scope.ORGANIZATIONS_READ)],
+    )
+    async def collections_steps(self) -> list[CollectionsStep]:
+        rows = (
+            await CollectionsStepRow.filter(organization_id=self.id)
+            .order_by("-taken_on", "-id")
+            .limit(100)
+        )
+        numbers = dict(
+            await InvoiceRow.filter(id__in=[row.invoice_id for row in rows]).values_list(
+                "id", "number"
+            )
+        )
+        return [
+            CollectionsStep(
+                invoice_number=str(numbers.get(row.invoice_id, "")),
+                step=row.step,
+                outcome=row.outcome,
+                taken_on=row.taken_on,
+            )
+            for row in rows
+        ]
 
     @fields.field(description="Its invoices, newest first.")
     async def invoices(

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
+import httpx
+
 from billing.audit.chain import audit_chain_key
 from billing.notifications.account_messages import password_reset_link_key
 from billing.notifications.delivery import DeliveryRules, send_due_notifications
@@ -20,11 +22,17 @@ from billing.organizations.rules import set_collections_paused, set_invoice_disp
 from billing.phi_cipher import PhiCipher
 from config.settings import CollectionsSettings, Settings, load_settings
 from models.audit import AuditEvent
+from models.enums import Role
 from models.invoices import Invoice
 from models.notifications import Notification, NotificationChannel, NotificationStatus
 from models.organizations import CollectionsOutcome, CollectionsStep, CollectionsTier
-from tests.support.factories.invoices import location
-from tests.support.factories.organizations import organization, organization_invoice
+from tests.support.factories.invoices import global_id, location, staff_caller
+from tests.support.factories.organizations import (
+    organization,
+    organization_caller,
+    organization_invoice,
+)
+from tests.support.graphql_client import gql
 
 ISSUED = date(2026, 10, 1)  # net 30: due 2026-10-31
 DUE = ISSUED + timedelta(days=30)
@@ -229,3 +237,36 @@ def test_the_schedules_are_settings() -> None:
 
     assert settings.collections.standard == (("remind", -3), ("remind", 5), ("flag", 30))
     assert settings.collections.enterprise == (("flag", 10),)
+
+
+async def test_staff_see_the_steps_taken_and_the_organizations_users_do_not(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    site = await location()
+    org = await organization(tier=CollectionsTier.ENTERPRISE)
+    bill = await organization_invoice(org.id, site.id, today=ISSUED)
+    await _run(settings, DUE + timedelta(days=1))
+    staff = await staff_caller(Role.BILLING_STAFF)
+    user = await organization_caller(org.id)
+    query = """query($id: ID!) { node(id: $id) { ... on Organization {
+      collectionsSteps { invoiceNumber step outcome takenOn } } } }"""
+    variables = {"id": global_id("Organization", org.id)}
+
+    seen = await gql(client, query, variables, token=staff.token)
+    hidden = await gql(client, query, variables, token=user.token)
+
+    assert seen["data"]["node"]["collectionsSteps"] == [
+        {
+            "invoiceNumber": bill.number,
+            "step": "flag:1",
+            "outcome": "FLAGGED",
+            "takenOn": "2026-11-01",
+        },
+        {
+            "invoiceNumber": bill.number,
+            "step": "remind:-7",
+            "outcome": "SKIPPED",
+            "takenOn": "2026-11-01",
+        },
+    ]
+    assert hidden["data"]["node"] == {"collectionsSteps": []}
