@@ -1,5 +1,6 @@
 """The issue's "done when", end to end through the real stripe SDK and the simulator: an
-organization's billing user sees only its invoices, pays two by US bank account and sees them
+organization's billing user, invited by staff, signs in with a password and a TOTP code, sees
+only its invoices, pays two by US bank account and sees them
 PROCESSING, then PAID when the simulator's events arrive (open again when the debit fails); a
 third invoice over the credit limit is refused; the month's statement lists them."""
 
@@ -14,18 +15,26 @@ from urllib.parse import urlsplit
 import pypdf
 import pytest
 
+from auth.organization_invitations import invite_organization_user
 from config.settings import Settings
 from models.enums import PaymentChannel, PaymentStatus, Role
 from models.invoices import Invoice as InvoiceRow
 from models.organizations import Organization as OrganizationRow
 from models.payments import Payment as PaymentRow
+from models.users import User
+from tests.support.factories.accounts import enable_mfa
 from tests.support.factories.invoices import Caller, global_id, location, staff_caller
 from tests.support.factories.organizations import (
     organization,
     organization_caller,
     organization_invoice,
 )
-from tests.support.graphql_client import ORGANIZATIONS_CONTRACT, contract_operation, gql
+from tests.support.graphql_client import (
+    ORGANIZATIONS_CONTRACT,
+    contract_operation,
+    gql,
+    sign_in,
+)
 from tests.support.stripe_fixture import SDK_DATA_WARNING, StripeWorld, stripe_world
 
 pytestmark = pytest.mark.filterwarnings(SDK_DATA_WARNING)
@@ -49,6 +58,31 @@ FAILING_ACCOUNT = "000111111113"
 async def world(settings: Settings, db: None) -> AsyncIterator[StripeWorld]:
     async with stripe_world(settings) as running:
         yield running
+
+
+async def _invited_and_signed_in(world: StripeWorld, organization_id: int) -> Caller:
+    """An accounts-payable user invited by staff, activated with the code, enrolled in MFA
+    and signed in with a password and a TOTP code, as the app does it."""
+    email, password = "payables@mercy.example.org", "a long enough password for ap 2026"
+    invitation = await invite_organization_user(
+        organization_id,
+        email,
+        invited_by=0,
+        secret_key=world.settings.secret_key.reveal(),
+        now=datetime.now(UTC),
+    )
+    activated = await gql(
+        world.client,
+        """mutation($input: ActivateOrganizationAccountInput!) {
+          activateOrganizationAccount(input: $input) { user { id } errors { code } }
+        }""",
+        {"input": {"invitationCode": invitation.code, "email": email, "password": password}},
+    )
+    assert activated["data"]["activateOrganizationAccount"]["errors"] == []
+    user = await User.get(email=email)
+    totp = await enable_mfa(user, world.settings)
+    token = await sign_in(world.client, email, password, totp.secret)
+    return Caller(user.id, token)
 
 
 async def _pay(
@@ -109,7 +143,7 @@ async def test_two_invoices_paid_by_bank_account_are_processing_then_paid(
     first = await organization_invoice(mercy.id, site.id, prices_minor=(150_000,), today=today)
     second = await organization_invoice(mercy.id, site.id, prices_minor=(250_000,), today=today)
     theirs = await organization_invoice(other.id, site.id, today=today)
-    user = await organization_caller(mercy.id)
+    user = await _invited_and_signed_in(world, mercy.id)
 
     # when Mercy's billing user lists its invoices
     assert await _statuses(world, user, mercy.id) == {first.number: "OPEN", second.number: "OPEN"}
