@@ -153,6 +153,8 @@ class InvoiceFilters:
     location_id: int | None = None
     patient_id: int | None = None
     organization_id: int | None = None
+    # True: only organizations' invoices; False: only patients'.
+    billed_to_organization: bool | None = None
     disputed: bool | None = None
     # Insurance still pending on an invoice expected from insurance on or before this instant.
     insurance_pending_since: datetime | None = None
@@ -324,6 +326,8 @@ def _filter_condition(listing: InvoiceListing) -> Q:
         condition &= Q(patient_id=filters.patient_id)
     if filters.organization_id is not None:
         condition &= Q(organization_id=filters.organization_id)
+    if filters.billed_to_organization is not None:
+        condition &= Q(organization_id__isnull=not filters.billed_to_organization)
     if filters.disputed is not None:
         condition &= Q(disputed=filters.disputed)
     if filters.insurance_pending_since is not None:
@@ -345,6 +349,9 @@ def _overdue(filters: InvoiceFilters) -> Q:
         due = Q(id__lt=0)
         for zone, today in filters.today_by_timezone:
             due |= Q(patient__timezone=zone, due_at__lt=today)
+        # An organization's invoice: today in the default time zone, as Invoice.overdue says.
+        business_today = datetime.now(ZoneInfo(_DEFAULT_TIMEZONE)).date()
+        due |= Q(patient_id__isnull=True, due_at__lt=business_today)
         return due & Q(balance_minor__gt=0) & ~Q(status=InvoiceStatus.VOID)
     if filters.today is None:
         raise ValueError("the overdue condition needs today's date")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -44,10 +45,18 @@ async def test_the_staff_list_receivables_and_exports_include_organizations_invo
     # given a patient's invoice and an organization's, both open
     site = await location("Supply Depot")
     patient = await office_patient_caller(settings, "pat@example.org")
-    patients = await invoice(patient.patient_id, site.id, prices_minor=(10_000,))
+    today = datetime.now(UTC).date()
+    patients = await invoice(
+        patient.patient_id, site.id, prices_minor=(10_000,), issued=today, due=today + timedelta(30)
+    )
     mercy = await organization("Mercy General")
+    # issued 40 days ago on net 30: overdue
     business = await organization_invoice(
-        mercy.id, site.id, prices_minor=(250_000,), purchase_order="PO-4411"
+        mercy.id,
+        site.id,
+        prices_minor=(250_000,),
+        purchase_order="PO-4411",
+        today=today - timedelta(days=40),
     )
     staff = await staff_caller(Role.BILLING_STAFF)
 
@@ -71,6 +80,31 @@ async def test_the_staff_list_receivables_and_exports_include_organizations_invo
     }
     assert by_number[patients.number]["billedTo"] == "PATIENT"
     assert by_number[patients.number]["organization"] is None
+
+    # and the list filters by who is billed, and counts the organization's overdue invoices
+    only_business = await gql(
+        client,
+        TOLD_APART.replace(
+            "invoices(first: $first)", "invoices(first: $first, filter: $filter)"
+        ).replace("($first: Int)", "($first: Int, $filter: StaffInvoiceFilter)"),
+        {"first": 10, "filter": {"billedTo": "ORGANIZATION"}},
+        token=staff.token,
+    )
+    assert [e["node"]["number"] for e in only_business["data"]["invoices"]["edges"]] == [
+        business.number
+    ]
+    overdue = await gql(
+        client,
+        STAFF_INVOICES,
+        {"first": 10, "filter": {"overdue": True}},
+        token=staff.token,
+    )
+    overdue_numbers = {edge["node"]["number"] for edge in overdue["data"]["invoices"]["edges"]}
+    assert overdue_numbers == {business.number}
+    assert {
+        edge["node"]["number"]: edge["node"]["overdue"]
+        for edge in listed["data"]["invoices"]["edges"]
+    } == {business.number: True, patients.number: False}
 
     # and receivables count the organization's balance
     report = await gql(client, RECEIVABLES, {}, token=staff.token)
