@@ -80,7 +80,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "create-user", help="create an account; the password is read from standard input"
     )
     create_user.add_argument("--email", required=True)
-    create_user.add_argument("--role", required=True, choices=[role.value for role in Role])
+    # An organization's billing user belongs to an organization: staff invite them instead.
+    create_user.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in Role if role is not Role.ORGANIZATION_BILLING],
+    )
     create_user.set_defaults(command=_create_user)
 
     commands.add_parser("seed-demo", help="create demo locations, users and bills").set_defaults(
@@ -104,6 +109,18 @@ def _build_parser() -> argparse.ArgumentParser:
         help="charge what is due on this date (YYYY-MM-DD); default: each patient's today",
     )
     charge.set_defaults(command=_charge_due_installments)
+
+    collections = commands.add_parser(
+        "run-collections",
+        help="take the collections steps due on organizations' unpaid invoices (daily, cron)",
+    )
+    collections.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="take what is due on this date (YYYY-MM-DD); default: today in UTC",
+    )
+    collections.set_defaults(command=_run_collections)
 
     reminders = commands.add_parser(
         "send-reminders", help="queue payment reminders that are due and send queued messages"
@@ -505,6 +522,28 @@ def _charge_due_installments(args: argparse.Namespace, settings: Settings) -> in
     if report.count(ChargeOutcome.UNAVAILABLE):
         print("billing: Stripe could not be reached; run again later", file=sys.stderr)
         return EXIT_TEMPORARY_FAILURE
+    return 0
+
+
+def _run_collections(args: argparse.Namespace, settings: Settings) -> int:
+    from billing.audit.chain import audit_chain_key
+    from billing.organizations.collections import CollectionsReport, run_collections
+
+    today = args.today or datetime.now(UTC).date()
+
+    async def collect() -> CollectionsReport:
+        return await run_collections(
+            settings.collections,
+            today=today,
+            audit_key=audit_chain_key(settings.secret_key.reveal()),
+        )
+
+    report = _run_with_database(settings, collect)
+    print(
+        f"billing: collections on {today.isoformat()}: {len(report.reminded)} reminded, "
+        f"{len(report.flagged)} flagged, {report.skipped} skipped as superseded, "
+        f"{report.paused} paused or disputed"
+    )
     return 0
 
 

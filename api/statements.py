@@ -16,6 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from billing.audit.chain import AuditWriteError, audit_chain_key
+from billing.organizations.statement_pdf import render_monthly_statement_pdf
+from billing.organizations.statements import (
+    MonthlyGrant,
+    find_monthly_link,
+    load_monthly_statement,
+    record_monthly_download,
+)
 from billing.phi_cipher import PhiCipher
 from billing.statements.links import find_statement_link, load_statement, record_statement_download
 from billing.statements.pdf import render_statement_pdf
@@ -46,14 +53,40 @@ class StatementDownload:
 
     async def serve(self, request: Request) -> Response:
         now = datetime.now(UTC)
-        grant = await find_statement_link(str(request.path_params["token"]), now=now)
+        token = str(request.path_params["token"])
+        grant = await find_statement_link(token, now=now)
         if grant is None:
-            return _not_found()
+            monthly = await find_monthly_link(token, now=now)
+            return (
+                _not_found()
+                if monthly is None
+                else await self._serve_monthly(request, monthly, now)
+            )
         document = await load_statement(grant.invoice_id, self._cipher, today=now.date())
         # Laying out the pages is CPU work: keep it off the event loop.
         pdf = await asyncio.to_thread(render_statement_pdf, document)
         try:
             served = await record_statement_download(
+                grant,
+                now=now,
+                audit_key=self._audit_key,
+                ip_address=request.client.host if request.client else "",
+                request_id=request.scope.get("state", {}).get("request_id", ""),
+            )
+        except AuditWriteError:
+            _log.error("access log write failed; statement withheld")
+            return Response(status_code=500, headers={"Cache-Control": "no-store"})
+        if not served:
+            return _not_found()
+        return Response(pdf, media_type="application/pdf", headers=_PDF_HEADERS)
+
+    async def _serve_monthly(
+        self, request: Request, grant: MonthlyGrant, now: datetime
+    ) -> Response:
+        statement = await load_monthly_statement(grant.organization_id, grant.month)
+        pdf = await asyncio.to_thread(render_monthly_statement_pdf, statement)
+        try:
+            served = await record_monthly_download(
                 grant,
                 now=now,
                 audit_key=self._audit_key,

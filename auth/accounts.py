@@ -17,6 +17,8 @@ from models.users import User
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 STAFF_ROLES = frozenset({Role.BILLING_STAFF, Role.ACCOUNTANT, Role.ADMIN, Role.AUDITOR})
+# Roles that must sign in with a second factor: staff, and organizations' billing users.
+MFA_REQUIRED_ROLES = STAFF_ROLES | {Role.ORGANIZATION_BILLING}
 
 
 def normalize_email(email: str, field: str = "email") -> str:
@@ -28,8 +30,9 @@ def normalize_email(email: str, field: str = "email") -> str:
 
 
 def is_staff(roles: Iterable[str]) -> bool:
-    """Whether any of ``roles`` is a staff role; staff must use MFA."""
-    return any(role in STAFF_ROLES for role in roles)
+    """Whether any of ``roles`` must use MFA: a staff role, or an organization's billing
+    user (who pays a business's invoices)."""
+    return any(role in MFA_REQUIRED_ROLES for role in roles)
 
 
 def mfa_enforced(user: User) -> bool:
@@ -43,7 +46,7 @@ async def create_user(email: str, role: Role, password: str) -> User:
     passwords follow the multi-factor length rule; patients' the single-factor one."""
     normalized_email = normalize_email(email)
     normalized_password = check_new_password(
-        password, mfa_enforced=role in STAFF_ROLES, email=normalized_email
+        password, mfa_enforced=role in MFA_REQUIRED_ROLES, email=normalized_email
     )
     if await User.filter(email=normalized_email).exists():
         raise _email_taken()

@@ -28,6 +28,14 @@ class Scope(StrEnum):
     LOCATIONS_READ = "locations:read"
     LOCATIONS_WRITE = "locations:write"
     AUDIT_READ = "audit:read"
+    ORGANIZATIONS_READ = "organizations:read"  # any organization, its invoices (staff)
+    # Organizations, their invoices, users and collections (staff).
+    ORGANIZATIONS_WRITE = "organizations:write"
+    # An organization's billing user: its own organization, invoices and statements.
+    ORGANIZATION_OWN_READ = "organization:own:read"
+    ORGANIZATION_OWN_PAY = "organization:own:pay"
+    # Monthly statements of organizations: staff any, an organization's user its own.
+    ORGANIZATION_STATEMENTS = "organization-statements:read"
 
 
 _EVERYONE = frozenset({Scope.ACCOUNT_SELF, Scope.MFA_ENROLL})
@@ -43,6 +51,9 @@ _BILLING_STAFF = _EVERYONE | {
     Scope.REFUNDS_WRITE,
     Scope.REPORTS_READ,
     Scope.LOCATIONS_READ,
+    Scope.ORGANIZATIONS_READ,
+    Scope.ORGANIZATIONS_WRITE,
+    Scope.ORGANIZATION_STATEMENTS,
 }
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
@@ -50,10 +61,25 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     | {Scope.BILLING_OWN_READ, Scope.BILLING_OWN_PAY, Scope.CLINICAL_READ, Scope.LOCATIONS_READ},
     Role.BILLING_STAFF: _BILLING_STAFF,
     # Money without the medicine: no procedure codes or descriptions.
-    Role.ACCOUNTANT: _EVERYONE | {Scope.BILLING_ALL_READ, Scope.REPORTS_READ, Scope.LOCATIONS_READ},
+    Role.ACCOUNTANT: _EVERYONE
+    | {
+        Scope.BILLING_ALL_READ,
+        Scope.REPORTS_READ,
+        Scope.LOCATIONS_READ,
+        Scope.ORGANIZATIONS_READ,
+        Scope.ORGANIZATION_STATEMENTS,
+    },
     Role.ADMIN: _BILLING_STAFF | {Scope.LOCATIONS_WRITE},
     # The access log and nothing clinical or financial.
     Role.AUDITOR: _EVERYONE | {Scope.AUDIT_READ},
+    # No patient's data at all: their own organization's bills, as an organization's users.
+    Role.ORGANIZATION_BILLING: _EVERYONE
+    | {
+        Scope.ORGANIZATION_OWN_READ,
+        Scope.ORGANIZATION_OWN_PAY,
+        Scope.ORGANIZATION_STATEMENTS,
+        Scope.CLINICAL_READ,
+    },
 }
 
 # A staff session opened before MFA is enrolled may do nothing but enroll.

@@ -57,6 +57,7 @@ class AuthenticatedSession:
     roles: tuple[str, ...]
     patient_id: int | None
     scope: SessionScope
+    organization_id: int | None = None
 
 
 async def create_session(user_id: int, *, scope: SessionScope, now: datetime) -> IssuedSession:
@@ -117,6 +118,7 @@ async def check_access_token(
             roles=tuple(user.roles),
             patient_id=user.patient_id,
             scope=SessionScope(row.scope),
+            organization_id=user.organization_id,
         )
     )
 

@@ -24,6 +24,9 @@ from auth import login as sign_in
 from auth.account_proof import prove_both_factors
 from auth.enrollment import ActivatedAccount, issue_enrollment_code
 from auth.enrollment import activate_patient_account as activate
+from auth.organization_invitations import IssuedInvitation
+from auth.organization_invitations import activate_organization_account as activate_member
+from auth.organization_invitations import invite_organization_user as invite_member
 from auth.passwords import hash_password
 from auth.sign_in_audit import (
     ACTIVATE,
@@ -56,6 +59,7 @@ from models.patients import Patient
 from models.users import MfaChallenge, User
 
 REGISTER_PATIENT = AuditedAction("patient.create", "Patient")
+INVITE_ORGANIZATION_USER = AuditedAction("organization.user_invite", "Organization")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +209,57 @@ async def activate_patient_account(
         raise failure
     assert account is not None
     return await User.get(id=account.user_id)
+
+
+async def invite_organization_user(
+    audit: AuditBuffer,
+    organization_id: int | None,
+    email: str,
+    *,
+    invited_by: int,
+    secret_key: str,
+    now: datetime,
+) -> IssuedInvitation:
+    """Staff invite a billing user of an organization; the code is shown once."""
+    async with in_transaction():
+        invitation = await invite_member(
+            organization_id, email, invited_by=invited_by, secret_key=secret_key, now=now
+        )
+        await audit.record_success(
+            INVITE_ORGANIZATION_USER,
+            resource_id=invitation.organization_id,
+            reference=f"invitation:{invitation.id}",
+        )
+    return invitation
+
+
+async def activate_organization_account(
+    audit: AuditBuffer,
+    code: str,
+    email: str,
+    password: str,
+    *,
+    client_key: str,
+    secret_key: str,
+    now: datetime,
+) -> User:
+    """Create an organization's billing user's account from the code staff gave them."""
+    failure: DomainError | None = None
+    user: User | None = None
+    # As for a patient: a refused attempt is caught inside, so its counts are committed.
+    async with in_transaction():
+        try:
+            user = await activate_member(
+                code, email, password, client_key=client_key, secret_key=secret_key, now=now
+            )
+        except DomainError as error:
+            failure = error
+        else:
+            await _record_change(audit, ACTIVATE, user.id, reference="organization")
+    if failure is not None:
+        raise failure
+    assert user is not None
+    return user
 
 
 async def start_totp_enrollment(

@@ -19,6 +19,8 @@ class Viewer:
     session_expired: bool = False
     # A staff session opened before TOTP was enrolled: it may only enroll.
     mfa_enrollment_pending: bool = False
+    # The organization an organization_billing user acts for.
+    organization_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -62,4 +64,5 @@ def viewer_for_session(session: AuthenticatedSession) -> Viewer:
         session_id=session.session_id,
         scopes=scopes,
         mfa_enrollment_pending=enrollment_only,
+        organization_id=session.organization_id,
     )

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
@@ -20,6 +21,11 @@ from billing.invoices.rules import (
 )
 from billing.ledger.postings import Posting, post_entries
 from billing.locations.rules import create_location
+from billing.organizations.rules import (
+    NewOrganization,
+    create_organization,
+    create_organization_invoice,
+)
 from billing.patients.rules import create_patient
 from billing.phi_cipher import PhiCipher
 from models.enums import (
@@ -33,6 +39,7 @@ from models.enums import (
 from models.intake import IntakeLocation
 from models.invoices import CatalogItem, Invoice, InvoiceLine
 from models.locations import Location
+from models.organizations import CollectionsTier
 from models.patients import Patient
 from models.payments import Payment, PaymentAllocation
 from models.shipments import Shipment, ShipmentEvent, ShipmentItem
@@ -53,7 +60,10 @@ _LOGINS: tuple[tuple[str, Role, str], ...] = (
     ("accountant@example.com", Role.ACCOUNTANT, "demo-accountant-5183"),
     ("admin@example.com", Role.ADMIN, "demo-admin-console-9927"),
     ("auditor@example.com", Role.AUDITOR, "demo-auditor-trail-3308"),
+    # Northside Community Hospital's accounts payable, a business customer.
+    ("payables@example.com", Role.ORGANIZATION_BILLING, "demo-organization-ap-6612"),
 )
+NORTHSIDE = "Northside Community Hospital"
 
 _CATALOG: tuple[tuple[str, str, str, int], ...] = (
     ("CGM-SENSOR-10D", "A4239", "Continuous glucose monitor sensor, 10-day", 7500),
@@ -144,7 +154,19 @@ async def seed_demo(
             location_id=lakeside.id,
             insurance_member_id="GMH-902214",
         )
-        users = await _create_users(hashes, [jane, marcus, ana])
+        northside = await create_organization(
+            NewOrganization(
+                name=NORTHSIDE,
+                billing_email="payables@example.com",
+                payment_terms_days=30,
+                credit_limit=Decimal("25000.00"),
+                currency="USD",
+                collections_tier=CollectionsTier.STANDARD,
+                requires_purchase_order=True,
+            )
+        )
+        users = await _create_users(hashes, [jane, marcus, ana], northside.id)
+        await _northside_invoices(northside.id, lakeside.id, today)
         await _jane_invoices(jane, riverside.id, today)
         await _marcus_invoices(marcus, riverside.id, today, recorded_by=users[Role.BILLING_STAFF])
         await _ana_supply_order(ana, lakeside.id, today)
@@ -161,7 +183,9 @@ async def _already_seeded() -> bool:
     return await User.filter(email__in=[email for email, _, _ in _LOGINS]).exists()
 
 
-async def _create_users(hashes: dict[str, str], patients: list[Patient]) -> dict[Role, User]:
+async def _create_users(
+    hashes: dict[str, str], patients: list[Patient], organization_id: int
+) -> dict[Role, User]:
     staff: dict[Role, User] = {}
     patient_of = dict(
         zip([email for email, role, _ in _LOGINS if role is Role.PATIENT], patients, strict=True)
@@ -172,10 +196,27 @@ async def _create_users(hashes: dict[str, str], patients: list[Patient]) -> dict
             password_hash=hashes[email],
             roles=[role.value],
             patient=patient_of.get(email),
+            organization_id=organization_id if role is Role.ORGANIZATION_BILLING else None,
         )
         if role is not Role.PATIENT:
             staff[role] = user
     return staff
+
+
+async def _northside_invoices(organization_id: int, location_id: int, today: date) -> None:
+    # Two supply orders on net 30, against purchase orders, one of them past due.
+    for days_ago, purchase_order, lines in (
+        (45, "NCH-PO-1187", [NewInvoiceLine("A4253", "Blood glucose test strips, case", 20, 3200)]),
+        (5, "NCH-PO-1215", [NewInvoiceLine("A7032", "CPAP nasal cushions, case", 10, 4500)]),
+    ):
+        await create_organization_invoice(
+            organization_id,
+            location_id,
+            purchase_order,
+            "USD",
+            lines,
+            today=today - timedelta(days=days_ago),
+        )
 
 
 async def _jane_invoices(jane: Patient, location_id: int, today: date) -> None:

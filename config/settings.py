@@ -93,6 +93,27 @@ class ReminderSettings:
     twilio_from_number: str | None = None
 
 
+# A collections step: ("remind", days from the due date) or ("flag", days), in date order.
+CollectionsStepSetting = tuple[str, int]
+_COLLECTIONS_STEP_KINDS = ("remind", "flag")
+
+
+@dataclass(frozen=True)
+class CollectionsSettings:
+    """The dunning schedule of each collections tier: reminders by email to the
+    organization's billing address, then a flag for a person (a call, the account manager),
+    each at a number of days from the invoice's due date (negative: before it)."""
+
+    standard: tuple[CollectionsStepSetting, ...] = (
+        ("remind", -7),
+        ("remind", 0),
+        ("remind", 7),
+        ("remind", 14),
+        ("flag", 21),
+    )
+    enterprise: tuple[CollectionsStepSetting, ...] = (("remind", -7), ("flag", 1))
+
+
 @dataclass(frozen=True)
 class IntakeSettings:
     """Charges from the clinical system: how long an encounter's charges wait after its last
@@ -125,6 +146,7 @@ class Settings:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     browser: BrowserSettings = field(default_factory=BrowserSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    collections: CollectionsSettings = field(default_factory=CollectionsSettings)
 
     @property
     def is_production(self) -> bool:
@@ -203,6 +225,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         intake=IntakeSettings(
             charge_hold_hours=_read_positive_int(env, "CHARGE_HOLD_HOURS", 24),
             invoice_due_days=_read_positive_int(env, "INVOICE_DUE_DAYS", 30),
+        ),
+        collections=CollectionsSettings(
+            standard=_read_collections_steps(
+                env, "COLLECTIONS_STANDARD_STEPS", CollectionsSettings.standard
+            ),
+            enterprise=_read_collections_steps(
+                env, "COLLECTIONS_ENTERPRISE_STEPS", CollectionsSettings.enterprise
+            ),
         ),
     )
 
@@ -334,6 +364,30 @@ def _read_reminder_settings(env: Mapping[str, str]) -> ReminderSettings:
         twilio_auth_token=Secret(twilio_token) if twilio_token else None,
         twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip() or None,
     )
+
+
+def _read_collections_steps(
+    env: Mapping[str, str], name: str, default: tuple[CollectionsStepSetting, ...]
+) -> tuple[CollectionsStepSetting, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    steps: list[CollectionsStepSetting] = []
+    for part in raw.split(","):
+        kind, _, days = part.strip().partition(":")
+        try:
+            offset = int(days)
+        except ValueError:
+            offset = None
+        if kind not in _COLLECTIONS_STEP_KINDS or offset is None or abs(offset) > 365:
+            raise SettingsError(
+                f"{name} must be steps such as remind:-7,remind:0,flag:21, not {raw!r}"
+            )
+        steps.append((kind, offset))
+    offsets = [offset for _kind, offset in steps]
+    if offsets != sorted(set(offsets)):
+        raise SettingsError(f"{name} must list its steps on different days, in date order")
+    return tuple(steps)
 
 
 def _read_positive_decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:

@@ -17,4 +17,5 @@ MODEL_MODULES: list[str] = [
     "models.exports",
     "models.remittances",
     "models.intake",
+    "models.organizations",
 ]

@@ -11,6 +11,8 @@ class Role(StrEnum):
     ACCOUNTANT = "accountant"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    # A business customer's accounts-payable user: its organization's invoices only.
+    ORGANIZATION_BILLING = "organization_billing"
 
 
 class InvoiceStatus(StrEnum):
@@ -19,6 +21,8 @@ class InvoiceStatus(StrEnum):
     PARTIALLY_PAID = "PARTIALLY_PAID"
     PAID = "PAID"
     VOID = "VOID"
+    # A bank debit (ACH) of its balance is on its way: it settles, or fails, days later.
+    PROCESSING = "PROCESSING"
 
 
 class LedgerEntryKind(StrEnum):
@@ -61,6 +65,8 @@ class PaymentChannel(StrEnum):
     CHECK = "CHECK"
     CASH = "CASH"
     BANK_TRANSFER = "BANK_TRANSFER"
+    # A Stripe PaymentIntent debiting a US bank account (ACH): it settles days later.
+    BANK_DEBIT = "BANK_DEBIT"
 
 
 class ReviewResolution(StrEnum):

@@ -9,6 +9,7 @@ from models.enums import InvoiceStatus
 
 if TYPE_CHECKING:
     from models.locations import Location
+    from models.organizations import Organization
     from models.patients import Patient
 
 
@@ -18,10 +19,16 @@ class Invoice(Model):
     on them in SQL. The ledger stays the only source of truth."""
 
     id = fields.BigIntField(primary_key=True)
-    patient: fields.ForeignKeyRelation[Patient] = fields.ForeignKeyField(
-        "models.Patient", related_name="invoices", on_delete=fields.RESTRICT
+    # Exactly one of patient and organization: an organization's invoice names no patient.
+    patient: fields.ForeignKeyNullableRelation[Patient] = fields.ForeignKeyField(
+        "models.Patient", related_name="invoices", null=True, on_delete=fields.RESTRICT
     )
-    patient_id: int
+    patient_id: int | None
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="invoices", null=True, on_delete=fields.RESTRICT
+    )
+    organization_id: int | None
+    purchase_order_number = fields.CharField(max_length=64, null=True)
     location: fields.ForeignKeyRelation[Location] = fields.ForeignKeyField(
         "models.Location", related_name="invoices", on_delete=fields.RESTRICT
     )
@@ -46,6 +53,9 @@ class Invoice(Model):
     reserved_minor = fields.BigIntField(default=0)
     # Set while a payment on this invoice is under an open card dispute, for staff to see.
     disputed = fields.BooleanField(default=False)
+    # An organization disputes the invoice with its accounts payable: its collections
+    # steps wait until staff clear it.
+    collections_disputed = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -58,6 +68,7 @@ class Invoice(Model):
             ("issued_at", "id"),
             ("location_id", "issued_at"),
             ("status", "issued_at"),
+            ("organization_id", "issued_at"),
         )
 
 

@@ -16,6 +16,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from models.organizations import Organization
     from models.patients import Patient
     from models.users import User
 
@@ -32,6 +33,8 @@ class NotificationKind(StrEnum):
     PASSWORD_RESET_REQUIRED = "PASSWORD_RESET_REQUIRED"  # noqa: S105 (staff forced a reset)
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105
     MFA_CHANGED = "MFA_CHANGED"
+    # A collections reminder to an organization's billing address.
+    ORGANIZATION_PAYMENT_REMINDER = "ORGANIZATION_PAYMENT_REMINDER"
 
 
 class NotificationChannel(StrEnum):
@@ -50,7 +53,8 @@ class NotificationStatus(StrEnum):
 class Notification(Model):
     """One message to a patient or to a user on one channel, queued once and sent once.
 
-    Exactly one of ``patient`` (reminders) and ``user`` (account messages) is set.
+    Exactly one of ``patient`` (reminders), ``user`` (account messages) and
+    ``organization`` (collections reminders) is set.
     ``dedupe_key`` makes queueing it again a no-op, and a conditional claim (``claimed_at``)
     makes two senders send it once.
     """
@@ -64,6 +68,11 @@ class Notification(Model):
         "models.User", related_name="notifications", null=True, on_delete=fields.CASCADE
     )
     user_id: int | None
+    # An organization's billing address (collections reminders; ``subject_id`` the invoice).
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    organization_id: int | None
     # What an account message is about (the id of a password reset); 0 for reminders.
     subject_id = fields.BigIntField(default=0)
     kind = fields.CharEnumField(NotificationKind, max_length=32)

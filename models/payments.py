@@ -16,6 +16,7 @@ from models.enums import (
 
 if TYPE_CHECKING:
     from models.invoices import Invoice
+    from models.organizations import Organization
     from models.patients import Patient
     from models.users import User
 
@@ -42,13 +43,18 @@ class PaymentMethod(Model):
 
 
 class Payment(Model):
-    """One Stripe PaymentIntent, or one offline payment, spread over invoices."""
+    """One Stripe PaymentIntent, or one offline payment, spread over invoices. Exactly one
+    of ``patient`` and ``organization`` pays."""
 
     id = fields.BigIntField(primary_key=True)
-    patient: fields.ForeignKeyRelation[Patient] = fields.ForeignKeyField(
-        "models.Patient", related_name="payments", on_delete=fields.RESTRICT
+    patient: fields.ForeignKeyNullableRelation[Patient] = fields.ForeignKeyField(
+        "models.Patient", related_name="payments", null=True, on_delete=fields.RESTRICT
     )
-    patient_id: int
+    patient_id: int | None
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    organization_id: int | None
     channel = fields.CharEnumField(PaymentChannel)
     status = fields.CharEnumField(PaymentStatus, default=PaymentStatus.PENDING)
     amount_minor = fields.BigIntField()
@@ -87,7 +93,7 @@ class Payment(Model):
 
     class Meta:
         table = "payment"
-        unique_together = (("patient", "idempotency_key"),)
+        unique_together = (("patient", "idempotency_key"), ("organization", "idempotency_key"))
         indexes = (("created_at", "id"), ("patient_id", "created_at"))
 
 

@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from models.organizations import Organization
     from models.patients import Patient
 
 
@@ -21,6 +22,11 @@ class User(Model):
         "models.Patient", related_name="user", null=True, on_delete=fields.RESTRICT
     )
     patient_id: int | None
+    # Set for a user of role organization_billing: the one organization they act for.
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    organization_id: int | None
     mfa_secret_ct = fields.TextField(null=True)
     # Shown to the user but not yet confirmed with a code; mfa_secret_ct stays in force.
     mfa_pending_secret_ct = fields.TextField(null=True)
@@ -161,3 +167,24 @@ class PasswordReset(Model):
     class Meta:
         table = "password_reset"
         indexes = (("user_id", "used_at"),)
+
+
+class OrganizationInvitation(Model):
+    """The one-time code staff give an organization's billing user to activate an account,
+    for the address staff named. Kept only as a keyed hash; dies after five wrong addresses."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="invitations", on_delete=fields.CASCADE
+    )
+    organization_id: int
+    email = fields.CharField(max_length=320)
+    code_hash = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    failed_attempts = fields.IntField(default=0)
+    invited_by_id = fields.BigIntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "organization_invitation"

@@ -33,6 +33,8 @@ from schema.invoices.queries import InvoiceQuery
 from schema.locations.mutations import LocationMutation
 from schema.locations.queries import LocationQuery
 from schema.notifications.mutations import NotificationMutation
+from schema.organizations.mutations import OrganizationMutation
+from schema.organizations.queries import OrganizationQuery
 from schema.patients.mutations import PatientMutation
 from schema.patients.queries import PatientQuery
 from schema.payments.mutations import PaymentMutation
@@ -77,6 +79,7 @@ def _query_type() -> type:
         AuditQuery,
         StatementQuery,
         RemittanceQuery,
+        OrganizationQuery,
     ):
         node: relay.Node | None = relay.node(
             description="Fetch any object by its ID.", extensions=[InterfaceIdsNameNothing()]
@@ -98,6 +101,7 @@ class Mutation(
     StatementMutation,
     RemittanceMutation,
     ExportMutation,
+    OrganizationMutation,
 ):
     pass
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import uuid
 
+from stripe_simulator.bank_accounts import BANK_METHOD_TYPE, bank_charge_details
 from stripe_simulator.endpoint import ApiRequest
 from stripe_simulator.errors import DECLINE_MESSAGES, JSON, StripeError, no_such
 from stripe_simulator.params import reject_unknown
@@ -19,6 +20,16 @@ def record_charge(
     """A charge for the whole intent amount: ``succeeded``, ``pending`` or ``failed``;
     ``authenticated``: the card holder passed a 3-D Secure challenge first."""
     paid = status == "succeeded"
+    charge = _new_charge(intent, payment_method, status, paid)
+    if payment_method["type"] == BANK_METHOD_TYPE:
+        charge["payment_method_details"] = bank_charge_details(payment_method)
+    else:
+        charge["payment_method_details"] = _card_details(payment_method, authenticated)
+    sim.state.charges[charge["id"]] = charge
+    return charge
+
+
+def _card_details(payment_method: JSON, authenticated: bool) -> JSON:
     card = payment_method["card"]
     card_details: JSON = {
         key: card[key] for key in ("brand", "country", "exp_month", "exp_year", "last4")
@@ -35,7 +46,11 @@ def record_charge(
         if authenticated
         else None
     )
-    charge: JSON = {
+    return {"type": "card", "card": card_details}
+
+
+def _new_charge(intent: JSON, payment_method: JSON, status: str, paid: bool) -> JSON:
+    return {
         "id": new_id("ch"),
         "object": "charge",
         "amount": intent["amount"],
@@ -64,12 +79,9 @@ def record_charge(
         "paid": paid,
         "payment_intent": intent["id"],
         "payment_method": payment_method["id"],
-        "payment_method_details": {"type": "card", "card": card_details},
         "refunded": False,
         "status": status,
     }
-    sim.state.charges[charge["id"]] = charge
-    return charge
 
 
 def decline_charge(charge: JSON, decline_code: str) -> None:

@@ -3,8 +3,10 @@ card holder. Unauthenticated; the simulator only listens on loopback.
 
 - ``POST /_sim/payment_intents/{id}/confirm``: confirm as the customer's phone would
   (``payment_method``, default ``pm_card_visa``; ``settle=later`` parks it in ``processing``).
+- ``POST /_sim/payment_intents/{id}/confirm`` with ``us_bank_account[account_number]``: a debit
+  of a US bank account (``bank_accounts.py``), ``processing`` until settled.
 - ``POST /_sim/payment_intents/{id}/settle``: decide a ``processing`` intent
-  (``outcome=succeeded|failed``).
+  (``outcome=succeeded|failed``; without one, as the bank account's test number says).
 - ``POST /_sim/payment_intents/{id}/authenticate`` and
   ``POST /_sim/setup_intents/{id}/authenticate``: the card holder's answer to 3-D Secure for an
   intent in ``requires_action`` (``outcome=succeeded|failed``, default ``succeeded``), as
@@ -24,11 +26,13 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from stripe_simulator.bank_accounts import TEST_ROUTING_NUMBER
 from stripe_simulator.disputes import close_dispute, open_dispute
 from stripe_simulator.errors import JSON, StripeError, invalid_request, no_such
 from stripe_simulator.params import decode_form, one_of, optional_str
 from stripe_simulator.payment_intents import (
     complete_authentication,
+    confirm_bank_debit,
     confirm_intent,
     existing_intent,
     settle_intent,
@@ -54,8 +58,20 @@ def control_endpoint(sim: Simulator, handler: ControlHandler) -> Endpoint:
 
 
 def confirm_as_customer(sim: Simulator, params: JSON, path: dict[str, str]) -> tuple[int, JSON]:
-    """Confirm with a test card (default ``pm_card_visa``); ``settle=later``: processing."""
+    """Confirm with a test card (default ``pm_card_visa``); ``settle=later``: processing. With
+    ``us_bank_account[account_number]`` (and ``[routing_number]``, default Stripe's test one):
+    a bank debit, processing until settled."""
     intent = existing_intent(sim, path["id"])
+    bank = params.get("us_bank_account")
+    if isinstance(bank, dict):
+        account = bank.get("account_number")
+        routing = bank.get("routing_number", TEST_ROUTING_NUMBER)
+        if not isinstance(account, str) or not isinstance(routing, str):
+            raise invalid_request(
+                "Missing required param: us_bank_account[account_number].",
+                param="us_bank_account[account_number]",
+            )
+        return 200, confirm_bank_debit(sim, intent, account, routing)
     settle = one_of(params, "settle", ("now", "later"), default="now")
     card = optional_str(params, "payment_method") or "pm_card_visa"
     return 200, confirm_intent(sim, intent, card, settle_later=settle == "later")
@@ -63,8 +79,10 @@ def confirm_as_customer(sim: Simulator, params: JSON, path: dict[str, str]) -> t
 
 def settle_processing(sim: Simulator, params: JSON, path: dict[str, str]) -> tuple[int, JSON]:
     intent = existing_intent(sim, path["id"])
-    outcome = one_of(params, "outcome", ("succeeded", "failed"), default="succeeded")
-    return 200, settle_intent(sim, intent, succeed=outcome == "succeeded")
+    outcome = one_of(params, "outcome", ("succeeded", "failed"))
+    return 200, settle_intent(
+        sim, intent, succeed=None if outcome is None else outcome == "succeeded"
+    )
 
 
 def authenticate_payment(sim: Simulator, params: JSON, path: dict[str, str]) -> tuple[int, JSON]:

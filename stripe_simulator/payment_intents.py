@@ -1,7 +1,9 @@
 """PaymentIntents: create (optionally confirming), retrieve, confirm, cancel.
 
-Cards settle at once; ``settle_later`` (control API only) parks an intent in ``processing`` until
-``settle_intent`` decides it, to exercise the asynchronous ``payment_intent.processing`` path.
+Cards settle at once; a US bank account debit (``bank_accounts.py``) is ``processing`` for days
+until the control API settles it. ``settle_later`` (control API only) parks a card's intent in
+``processing`` until ``settle_intent`` decides it, to exercise the asynchronous
+``payment_intent.processing`` path.
 A card that needs 3-D Secure (``authentication.py``) parks an on-session confirmation in
 ``requires_action`` until ``complete_authentication`` hears the card holder's answer, and is
 declined with ``authentication_required`` off session.
@@ -17,6 +19,14 @@ from stripe_simulator.authentication import (
     next_action,
     payment_authentication_failure,
     payment_needs_authentication,
+)
+from stripe_simulator.bank_accounts import (
+    BANK_METHOD_TYPE,
+    TEST_ACCOUNT_FAILURES,
+    accepts_bank_debit,
+    bank_debit_error,
+    bank_failure,
+    bank_payment_method,
 )
 from stripe_simulator.cards import behaviour_of, resolve_payment_method
 from stripe_simulator.charges import card_error, decline_charge, record_charge, settle_charge
@@ -102,7 +112,7 @@ def create_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
         "metadata": metadata(params),
         "next_action": None,
         "payment_method": None,
-        "payment_method_types": ["card"],
+        "payment_method_types": _method_types(params),
         "receipt_email": optional_str(params, "receipt_email"),
         "setup_future_usage": one_of(params, "setup_future_usage", ("off_session", "on_session")),
         "status": "requires_payment_method",
@@ -121,6 +131,46 @@ def create_payment_intent(sim: Simulator, request: ApiRequest) -> JSON:
             return_url=optional_str(params, "return_url"),
             base_url=request.base_url,
         )
+    return intent
+
+
+def _method_types(params: JSON) -> list[str]:
+    """``payment_method_types``: ``card`` (the default) and ``us_bank_account`` are known."""
+    wanted = params.get("payment_method_types")
+    if wanted is None:
+        return ["card"]
+    if (
+        not isinstance(wanted, list)
+        or not wanted
+        or not all(value in ("card", BANK_METHOD_TYPE) for value in wanted)
+    ):
+        raise invalid_request(
+            "The payment method type provided is invalid.", param="payment_method_types"
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def confirm_bank_debit(
+    sim: Simulator, intent: JSON, account_number: str, routing_number: str
+) -> JSON:
+    """The payer's Stripe.js confirming with their bank account: ``processing`` at once, with
+    a ``pending`` charge, and ``payment_intent.processing``."""
+    if intent["status"] not in _CONFIRMABLE:
+        raise unexpected_state(
+            f"You cannot confirm this PaymentIntent because it has a status of {intent['status']}."
+        )
+    if not accepts_bank_debit(intent):
+        raise invalid_request(
+            "The PaymentIntent does not accept us_bank_account payment methods.",
+            param="payment_method_types",
+        )
+    payment_method = bank_payment_method(sim, account_number, routing_number)
+    intent["payment_method"] = payment_method["id"]
+    charge = record_charge(sim, intent, payment_method, "pending")
+    intent.update(
+        status="processing", latest_charge=charge["id"], last_payment_error=None, next_action=None
+    )
+    sim.webhooks.emit("payment_intent.processing", intent)
     return intent
 
 
@@ -246,18 +296,39 @@ def _charge(
     return intent
 
 
-def settle_intent(sim: Simulator, intent: JSON, *, succeed: bool) -> JSON:
-    """Decide a ``processing`` intent (control API)."""
+def settle_intent(sim: Simulator, intent: JSON, *, succeed: bool | None) -> JSON:
+    """Decide a ``processing`` intent (control API). ``succeed`` None: as the bank account's
+    test number says (a card's clears)."""
     if intent["status"] != "processing":
         raise unexpected_state(
             f"This PaymentIntent has a status of {intent['status']}, not processing."
         )
     charge = sim.state.charges[intent["latest_charge"]]
+    payment_method = sim.state.payment_methods[intent["payment_method"]]
+    failure = bank_failure(sim, payment_method["id"])
+    if succeed is None:
+        succeed = failure is None
     if succeed:
         settle_charge(charge)
         _succeed(sim, intent, charge)
         return intent
-    payment_method = sim.state.payment_methods[intent["payment_method"]]
+    if payment_method["type"] == BANK_METHOD_TYPE:
+        returned = failure or TEST_ACCOUNT_FAILURES["000111111113"]
+        charge.update(
+            status="failed",
+            paid=False,
+            captured=False,
+            amount_captured=0,
+            failure_code=returned.code,
+            failure_message=returned.message,
+        )
+        intent.update(
+            status="requires_payment_method",
+            payment_method=None,
+            last_payment_error=bank_debit_error(returned, payment_method),
+        )
+        sim.webhooks.emit("payment_intent.payment_failed", intent)
+        return intent
     decline_charge(charge, "generic_decline")
     intent.update(
         status="requires_payment_method",

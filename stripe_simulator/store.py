@@ -83,6 +83,8 @@ class SimulatorState:
     # Delivery outcomes per event id: HTTP statuses or error names, in order.
     deliveries: dict[str, list[int | str]] = field(default_factory=dict)
     card_behaviour: dict[str, CardBehaviour] = field(default_factory=dict)
+    # The test account number behind each us_bank_account PaymentMethod.
+    bank_accounts: dict[str, str] = field(default_factory=dict)
     # Cards set up for future off-session use after authenticating (SCA's "set up" cards).
     set_up_cards: set[str] = field(default_factory=set)
     requests: list[RecordedRequest] = field(default_factory=list)

@@ -28,6 +28,9 @@ class Column:
 
 
 _PATIENT_NAME = Column("patient_name", Sensitivity.PATIENT_IDENTITY)
+# Who an invoice bills, PATIENT or ORGANIZATION, and a business's name and purchase order
+# (its patient columns are then empty).
+_BUSINESS_INVOICE = (Column("billed_to"), Column("organization"), Column("purchase_order_number"))
 
 COLUMNS: dict[ExportKind, tuple[Column, ...]] = {
     ExportKind.INVOICES: (
@@ -46,6 +49,7 @@ COLUMNS: dict[ExportKind, tuple[Column, ...]] = {
         Column("insurance_pending"),
         Column("insurance_payer"),
         Column("disputed"),
+        *_BUSINESS_INVOICE,
     ),
     ExportKind.PAYMENTS: (
         Column("payment_id"),
@@ -61,6 +65,8 @@ COLUMNS: dict[ExportKind, tuple[Column, ...]] = {
         Column("disputed"),
         Column("needs_review"),
         Column("reference"),
+        Column("billed_to"),
+        Column("organization"),
     ),
     ExportKind.RECEIVABLES_AGING: (
         Column("invoice_number"),
@@ -73,6 +79,7 @@ COLUMNS: dict[ExportKind, tuple[Column, ...]] = {
         Column("currency"),
         Column("balance"),
         Column("insurance_pending"),
+        *_BUSINESS_INVOICE,
     ),
     ExportKind.COLLECTIONS: (
         Column("day"),

@@ -28,6 +28,7 @@ from models.enums import InvoiceStatus
 from models.exports import ExportKind
 from models.invoices import Invoice
 from models.locations import Location
+from models.organizations import Organization
 from models.patients import Patient
 from models.payments import Payment, PaymentAllocation
 
@@ -39,6 +40,8 @@ _INVOICE_COLUMNS = (
     "number",
     "location_id",
     "patient_id",
+    "organization_id",
+    "purchase_order_number",
     "provider_name",
     "service_date",
     "issued_at",
@@ -55,6 +58,7 @@ _PAYMENT_COLUMNS = (
     "id",
     "created_at",
     "patient_id",
+    "organization_id",
     "channel",
     "status",
     "currency",
@@ -100,12 +104,14 @@ async def _invoices(
     locations = await _location_names()
     async for batch in _batches(Invoice, condition, _INVOICE_COLUMNS, batch_size):
         patients = await _patients(request, cipher, (row["patient_id"] for row in batch))
+        organizations = await _organization_names(batch)
         for row in batch:
             currency = row["currency"]
             yield {
                 "invoice_number": row["number"],
                 "location": locations.get(row["location_id"], ""),
-                **patients[row["patient_id"]],
+                **_customer(row, patients, organizations),
+                "purchase_order_number": row["purchase_order_number"],
                 "provider": row["provider_name"],
                 "service_date": row["service_date"],
                 "issued_at": row["issued_at"],
@@ -136,12 +142,13 @@ async def _payments(
         condition &= Q(id__in=Subquery(paying))
     async for batch in _batches(Payment, condition, _PAYMENT_COLUMNS, batch_size):
         patients = await _patients(request, cipher, (row["patient_id"] for row in batch))
+        organizations = await _organization_names(batch)
         for row in batch:
             currency = row["currency"]
             yield {
                 "payment_id": row["id"],
                 "created_at": row["created_at"],
-                **patients[row["patient_id"]],
+                **_customer(row, patients, organizations),
                 "channel": str(row["channel"]),
                 "status": str(row["status"]),
                 "currency": currency,
@@ -165,13 +172,15 @@ async def _aging(
     }
     async for batch in _batches(Invoice, condition, _INVOICE_COLUMNS, batch_size):
         patients = await _patients(request, cipher, (row["patient_id"] for row in batch))
+        organizations = await _organization_names(batch)
         for row in batch:
             currency = row["currency"]
             late = (todays.get(row["location_id"], now.date()) - row["due_at"]).days
             yield {
                 "invoice_number": row["number"],
                 "location": locations.get(row["location_id"], ""),
-                **patients[row["patient_id"]],
+                **_customer(row, patients, organizations),
+                "purchase_order_number": row["purchase_order_number"],
                 "due_at": row["due_at"],
                 "days_past_due": max(late, 0),
                 "aging_bucket": _bucket(late).value,
@@ -257,8 +266,29 @@ async def _location_names() -> dict[int, str]:
     }
 
 
+def _customer(row: Row, patients: dict[int, Row], organizations: dict[int, str]) -> Row:
+    """Who a row bills (or who paid): a patient's columns, or an organization's name."""
+    organization_id, patient_id = row["organization_id"], row["patient_id"]
+    if isinstance(organization_id, int):
+        return {"billed_to": "ORGANIZATION", "organization": organizations.get(organization_id)}
+    return {
+        "billed_to": "PATIENT",
+        **(patients.get(patient_id, {}) if isinstance(patient_id, int) else {}),
+    }
+
+
+async def _organization_names(batch: Iterable[Row]) -> dict[int, str]:
+    wanted = sorted(
+        {row["organization_id"] for row in batch if isinstance(row["organization_id"], int)}
+    )
+    if not wanted:
+        return {}
+    rows = await Organization.filter(id__in=wanted).values_list("id", "name")
+    return {int(row_id): str(name) for row_id, name in rows}
+
+
 async def _patients(
-    request: ExportRequest, cipher: PhiCipher, patient_ids: Iterable[int]
+    request: ExportRequest, cipher: PhiCipher, patient_ids: Iterable[int | None]
 ) -> dict[int, Row]:
     """The patient columns of a batch's patients, in one query; names decrypted only when
     the link may show them."""
@@ -266,7 +296,8 @@ async def _patients(
     columns = ["id", "account_number"]
     if with_names:
         columns += ["first_name_ct", "last_name_ct"]
-    rows = await Patient.filter(id__in=sorted(set(patient_ids))).values(*columns)
+    wanted = sorted({patient_id for patient_id in patient_ids if patient_id is not None})
+    rows = await Patient.filter(id__in=wanted).values(*columns)
     found: dict[int, Row] = {}
     for row in rows:
         cells: Row = {"patient_account_number": row["account_number"]}

@@ -164,21 +164,27 @@ class StripeGateway:
         idempotency_key: str,
         amount_minor: int,
         currency: str,
-        customer_id: str,
+        customer_id: str | None,
         payment_ref: str,
         payment_method_id: str | None = None,
         off_session: bool = False,
+        payment_method_types: list[str] | None = None,
     ) -> PaymentIntentStart:
         """One PaymentIntent for ``amount_minor``; a retry with ``idempotency_key`` gets the
         same intent. Only ``payment_ref`` (our opaque payment id) goes in the metadata.
         ``off_session`` confirms at once with the saved ``payment_method_id`` (autopay); a
-        decline then comes back as ``INVALID_INPUT`` and, as every outcome, by webhook."""
+        decline then comes back as ``INVALID_INPUT`` and, as every outcome, by webhook.
+        ``payment_method_types`` (such as ``["us_bank_account"]``) limits how it is paid."""
         params: PaymentIntentCreateParams = {
             "amount": amount_minor,
             "currency": currency.lower(),
-            "customer": customer_id,
             "metadata": {"payment_ref": payment_ref},
         }
+        if customer_id is not None:
+            params["customer"] = customer_id
+        if payment_method_types is not None:
+            # Stripe's API takes payment_method_types; the SDK's typed params leave it out.
+            params["payment_method_types"] = payment_method_types  # type: ignore[typeddict-unknown-key]
         if payment_method_id is not None:
             params["payment_method"] = payment_method_id
         if off_session:

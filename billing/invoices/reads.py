@@ -32,10 +32,12 @@ from models.patients import Patient
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Whose bills a reader may see: every patient's (staff), or one patient's own."""
+    """Whose bills a reader may see: every patient's and organization's (staff), one
+    patient's own, or one organization's own."""
 
     all_patients: bool
     patient_id: int | None
+    organization_id: int | None = None
 
     @classmethod
     def everyone(cls) -> Audience:
@@ -45,20 +47,40 @@ class Audience:
     def patient(cls, patient_id: int) -> Audience:
         return cls(all_patients=False, patient_id=patient_id)
 
-    def restrict(self, condition: Q, patient_field: str = "patient_id") -> Q:
-        """``condition``, further limited to this audience's patient when it has one."""
+    @classmethod
+    def organization(cls, organization_id: int) -> Audience:
+        return cls(all_patients=False, patient_id=None, organization_id=organization_id)
+
+    def restrict(
+        self, condition: Q, patient_field: str = "patient_id", *, organizations: bool = True
+    ) -> Q:
+        """``condition``, further limited to this audience's patient or organization when
+        it has one. ``organizations=False`` for rows no organization can own (plans, saved
+        cards): an organization's audience sees none of them."""
         if self.all_patients:
             return condition
+        if self.organization_id is not None and not organizations:
+            return condition & Q(id__in=[])
+        if self.organization_id is not None:
+            owner_field = patient_field.removesuffix("patient_id") + "organization_id"
+            same_owner: dict[str, Any] = {owner_field: self.organization_id}
+            return condition & Q(**same_owner)
+        if self.patient_id is None:
+            # Nobody's bills: an unset patient must never match the invoices naming none.
+            return condition & Q(id__in=[])
         same_patient: dict[str, Any] = {patient_field: self.patient_id}
         return condition & Q(**same_patient)
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceRecord:
-    """An invoice's own columns, with its cached ledger figures."""
+    """An invoice's own columns, with its cached ledger figures. Exactly one of
+    ``patient_id`` and ``organization_id`` is set."""
 
     id: int
-    patient_id: int
+    patient_id: int | None
+    organization_id: int | None
+    purchase_order_number: str | None
     location_id: int
     number: str
     status: InvoiceStatus
@@ -85,7 +107,7 @@ class InvoiceLineRecord:
     reorderable: bool
     sku: str | None
     currency: str
-    patient_id: int
+    patient_id: int | None
 
 
 class InvoiceSortField(StrEnum):
@@ -130,6 +152,9 @@ class InvoiceFilters:
     today_by_timezone: tuple[tuple[str, date], ...] | None = None
     location_id: int | None = None
     patient_id: int | None = None
+    organization_id: int | None = None
+    # True: only organizations' invoices; False: only patients'.
+    billed_to_organization: bool | None = None
     disputed: bool | None = None
     # Insurance still pending on an invoice expected from insurance on or before this instant.
     insurance_pending_since: datetime | None = None
@@ -299,6 +324,10 @@ def _filter_condition(listing: InvoiceListing) -> Q:
         condition &= Q(location_id=filters.location_id)
     if filters.patient_id is not None:
         condition &= Q(patient_id=filters.patient_id)
+    if filters.organization_id is not None:
+        condition &= Q(organization_id=filters.organization_id)
+    if filters.billed_to_organization is not None:
+        condition &= Q(organization_id__isnull=not filters.billed_to_organization)
     if filters.disputed is not None:
         condition &= Q(disputed=filters.disputed)
     if filters.insurance_pending_since is not None:
@@ -320,6 +349,9 @@ def _overdue(filters: InvoiceFilters) -> Q:
         due = Q(id__lt=0)
         for zone, today in filters.today_by_timezone:
             due |= Q(patient__timezone=zone, due_at__lt=today)
+        # An organization's invoice: today in the default time zone, as Invoice.overdue says.
+        business_today = datetime.now(ZoneInfo(_DEFAULT_TIMEZONE)).date()
+        due |= Q(patient_id__isnull=True, due_at__lt=business_today)
         return due & Q(balance_minor__gt=0) & ~Q(status=InvoiceStatus.VOID)
     if filters.today is None:
         raise ValueError("the overdue condition needs today's date")

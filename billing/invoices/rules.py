@@ -53,7 +53,7 @@ class NewInsurance:
 
 
 async def create_invoice(
-    patient_id: int,
+    patient_id: int | None,
     location_id: int,
     provider_name: str,
     service_date: date,
@@ -63,6 +63,9 @@ async def create_invoice(
     insurance: NewInsurance | None = None,
     issued_at: date | None = None,
     reordered_from_id: int | None = None,
+    *,
+    organization_id: int | None = None,
+    purchase_order_number: str | None = None,
 ) -> Invoice:
     """Create an invoice with its lines and opening ledger rows, in one transaction.
 
@@ -70,14 +73,17 @@ async def create_invoice(
     defaults to today in the location's time zone. Posts a ``CHARGE`` per priced line and
     an ``INSURANCE_EXPECTED`` row for the covered part. Raises ``DomainError`` with the
     offending field path (for example ``lines.0.quantity``). ``reordered_from_id`` names
-    the invoice a reorder repeats.
+    the invoice a reorder repeats. An organization's invoice (``organization_id``, with
+    ``patient_id`` None; see ``billing.organizations``) names no patient.
     """
+    if (patient_id is None) == (organization_id is None):
+        raise ValueError("an invoice bills exactly one patient or one organization")
     code = normalize_currency(currency)
     provider = _required_text(provider_name, "provider_name", 200)
     amounts = _validate_lines(lines)
     covered = _validate_insurance(insurance, sum(amounts))
     async with in_transaction():
-        if not await Patient.exists(id=patient_id):
+        if patient_id is not None and not await Patient.exists(id=patient_id):
             raise DomainError(ErrorCode.NOT_FOUND, "No such patient.", "patient_id")
         location = await Location.get_or_none(id=location_id)
         if location is None:
@@ -90,6 +96,8 @@ async def create_invoice(
         number = await _allocate_number(location_id)
         invoice = await Invoice.create(
             patient_id=patient_id,
+            organization_id=organization_id,
+            purchase_order_number=purchase_order_number,
             location_id=location_id,
             number=number,
             provider_name=provider,
@@ -252,12 +260,20 @@ async def invoice_currency(invoice_id: int) -> str:
     return str(found[0])
 
 
-async def own_invoice_currencies(patient_id: int, invoice_ids: Sequence[int]) -> dict[int, str]:
-    """The currency of each of the patient's invoices among ``invoice_ids``; another
-    patient's invoice is left out, exactly as a missing one."""
-    rows = await Invoice.filter(id__in=list(invoice_ids), patient_id=patient_id).values_list(
-        "id", "currency"
+async def own_invoice_currencies(
+    patient_id: int | None, invoice_ids: Sequence[int], *, organization_id: int | None = None
+) -> dict[int, str]:
+    """The currency of each of the patient's (or, with ``organization_id``, the
+    organization's) invoices among ``invoice_ids``; anyone else's invoice is left out,
+    exactly as a missing one."""
+    owner = (
+        {"patient_id": patient_id}
+        if organization_id is None
+        else {"organization_id": organization_id}
     )
+    if None in owner.values():
+        return {}
+    rows = await Invoice.filter(id__in=list(invoice_ids), **owner).values_list("id", "currency")
     return {int(invoice_id): str(currency) for invoice_id, currency in rows}
 
 

@@ -18,10 +18,18 @@ from tortoise.transactions import in_transaction
 
 from billing.errors import DomainError, ErrorCode
 from billing.ledger.figures import InvoiceFigures, LedgerFact, summarize
-from models.enums import CreditEntryKind, LedgerEntryKind
+from models.enums import (
+    AllocationStatus,
+    CreditEntryKind,
+    InvoiceStatus,
+    LedgerEntryKind,
+    PaymentChannel,
+    PaymentStatus,
+)
 from models.invoices import Invoice
 from models.ledger import LedgerEntry
 from models.patients import CreditEntry
+from models.payments import PaymentAllocation
 
 OVERPAYMENT_REASON = "Overpayment moved to the patient's credit balance"
 _WRITE_CHUNK = 500
@@ -114,7 +122,9 @@ async def post_entries(
         locked = await Invoice.select_for_update().get(id=invoice.id)
         existing = await LedgerEntry.filter(invoice_id=locked.id).all()
         fresh = await _not_yet_booked(locked.id, postings)
-        plan = plan_postings(existing, fresh, divert_overpayment=divert_overpayment)
+        # An organization has no credit balance: an overpayment of its invoice is refused.
+        diverts = divert_overpayment and locked.patient_id is not None
+        plan = plan_postings(existing, fresh, divert_overpayment=diverts)
         await LedgerEntry.bulk_create(_entries(locked, plan))
         credit = _credit(locked, plan)
         if credit is not None:
@@ -184,11 +194,17 @@ def _credit(invoice: Invoice, plan: PostingPlan) -> CreditEntry | None:
 
 
 async def recompute_invoice(invoice_id: int) -> InvoiceFigures:
-    """Rewrite an invoice's cached ``status`` and ``*_minor`` columns from all its rows."""
+    """Rewrite an invoice's cached ``status`` and ``*_minor`` columns from all its rows.
+
+    An invoice with a balance that a bank debit still in processing holds shows as
+    PROCESSING until the debit settles (the ledger then makes it PAID) or fails."""
     entries = await LedgerEntry.filter(invoice_id=invoice_id).all()
     figures = summarize(entries)
+    status = figures.status
+    if status in _OWED and await _bank_debit_processing(invoice_id):
+        status = InvoiceStatus.PROCESSING
     await Invoice.filter(id=invoice_id).update(
-        status=figures.status,
+        status=status,
         total_minor=figures.total,
         balance_minor=figures.balance,
         insurance_pending_minor=figures.insurance_pending,
@@ -232,6 +248,18 @@ async def _not_yet_booked(invoice_id: int, postings: Sequence[Posting]) -> list[
             booked[key] = invoice_id
             fresh.append(posting)
     return fresh
+
+
+_OWED = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)
+
+
+async def _bank_debit_processing(invoice_id: int) -> bool:
+    return await PaymentAllocation.filter(
+        invoice_id=invoice_id,
+        status=AllocationStatus.RESERVED,
+        payment__channel=PaymentChannel.BANK_DEBIT,
+        payment__status=PaymentStatus.PROCESSING,
+    ).exists()
 
 
 def _copy_summary(figures: InvoiceFigures, invoice: Invoice) -> None:

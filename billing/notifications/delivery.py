@@ -25,7 +25,10 @@ from billing.notifications.senders import DeliveryError, MessageSender
 from billing.notifications.texts import LINK_TOKEN_KINDS, OutgoingMessage, render_message
 from billing.patients.rules import EMAIL, PHONE
 from billing.phi_cipher import PhiCipher
+from models.enums import InvoiceStatus
+from models.invoices import Invoice
 from models.notifications import Notification, NotificationChannel, NotificationStatus
+from models.organizations import Organization
 from models.patients import Patient
 from models.users import PasswordReset, User
 
@@ -109,6 +112,9 @@ async def _deliver(
     if row.user_id is not None:
         await _deliver_account_message(row, sender, rules, now, report)
         return
+    if row.organization_id is not None:
+        await _deliver_collections_reminder(row, sender, rules, now, report)
+        return
     patient = await Patient.get(id=row.patient_id)
     if row.channel is NotificationChannel.SMS:
         if not patient.sms_consent or NotificationChannel.SMS in await opted_out_channels(
@@ -150,6 +156,29 @@ async def _deliver_account_message(
         link_token = password_reset_token(rules.reset_link_key, reset.nonce)
     message = render_message(row.kind, row.channel, rules.public_base_url, link_token=link_token)
     await _send(row, sender, user.email, message, now, report)
+
+
+async def _deliver_collections_reminder(
+    row: Notification,
+    sender: MessageSender,
+    rules: DeliveryRules,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    # Paused, disputed or paid since it was queued: the step is no longer wanted.
+    organization = await Organization.get_or_none(id=row.organization_id)
+    invoice = await Invoice.get_or_none(id=row.subject_id, organization_id=row.organization_id)
+    if organization is None or invoice is None:
+        await _finish(row, NotificationStatus.SKIPPED, "no_account", report)
+        return
+    if organization.collections_paused or invoice.collections_disputed or invoice.disputed:
+        await _finish(row, NotificationStatus.SKIPPED, "collections_paused", report)
+        return
+    if invoice.balance_minor <= 0 or invoice.status is InvoiceStatus.VOID:
+        await _finish(row, NotificationStatus.SKIPPED, "nothing_owed", report)
+        return
+    message = render_message(row.kind, row.channel, rules.public_base_url)
+    await _send(row, sender, organization.billing_email, message, now, report)
 
 
 async def _send(

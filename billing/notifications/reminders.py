@@ -83,7 +83,8 @@ async def _overdue_invoices(now: datetime) -> list[_Candidate]:
         )
     }
     rows = (
-        await Invoice.filter(due_at__lte=utc_today, balance_minor__gt=0)
+        # An organization's invoices follow its collections schedule instead.
+        await Invoice.filter(due_at__lte=utc_today, balance_minor__gt=0, patient_id__isnull=False)
         .exclude(status=InvoiceStatus.VOID)
         .values("id", "patient_id", "due_at")
     )

@@ -43,6 +43,12 @@ _WORDS: dict[NotificationKind, tuple[str, str, str]] = {
         "A new bill is ready for you.",
         "/app/invoices",
     ),
+    NotificationKind.ORGANIZATION_PAYMENT_REMINDER: (
+        "An invoice is due",
+        "Your organization has an invoice due or past due with us. Your billing users can "
+        "sign in to see it and pay by bank account or card.",
+        "/app/invoices",
+    ),
     NotificationKind.PASSWORD_RESET: (
         "Reset your password",
         "Someone asked to reset the password of your billing account. To choose a new one, "

@@ -9,7 +9,7 @@ payment the patient's credit balance covers whole, which settles at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -43,6 +43,13 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 255
 # Stripe's smallest charge per currency, in minor units.
 MIN_CARD_CHARGE_MINOR = {"USD": 50, "CAD": 50, "EUR": 50, "GBP": 30, "JPY": 50}
 NOT_PAYABLE = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID})
+# The channels whose money moves through a Stripe PaymentIntent.
+STRIPE_CHANNELS = frozenset({PaymentChannel.CARD, PaymentChannel.BANK_DEBIT})
+# What Stripe may collect an organization's payment with, by channel.
+_ORGANIZATION_METHOD_TYPES = {
+    PaymentChannel.CARD: ["card"],
+    PaymentChannel.BANK_DEBIT: ["us_bank_account"],
+}
 PROVIDER_FAILED_MESSAGE = "The payment could not be started. Nothing was charged."
 DECLINED_MESSAGE = "The card was declined."
 
@@ -77,7 +84,7 @@ async def open_card_payment(
     """
     key = _clean_key(idempotency_key)
     _check_requests(requests)
-    existing = await _replay(patient_id, key, requests)
+    existing = await _replay({"patient_id": patient_id}, key, requests)
     if existing is not None:
         return existing
     card = None
@@ -90,7 +97,53 @@ async def open_card_payment(
             )
     except IntegrityError:
         # The same key, recorded a moment ago by a concurrent request.
-        replayed = await _replay(patient_id, key, requests)
+        replayed = await _replay({"patient_id": patient_id}, key, requests)
+        if replayed is None:
+            raise
+        return replayed
+
+
+async def open_organization_payment(
+    organization_id: int,
+    requests: Sequence[AllocationRequest],
+    *,
+    idempotency_key: str,
+    channel: PaymentChannel,
+) -> Payment:
+    """Record a payment of ``requests`` for the organization, by card or by debit of a US
+    bank account (``BANK_DEBIT``), holding each invoice's share as a patient's payment
+    does. Errors as ``open_card_payment``'s; another organization's or a patient's invoice
+    is ``NOT_FOUND``. Organizations have no credit balance and no saved cards."""
+    if channel not in _ORGANIZATION_METHOD_TYPES:
+        raise DomainError(ErrorCode.INVALID_INPUT, "Pay by card or bank account.", "method")
+    key = _clean_key(idempotency_key)
+    _check_requests(requests)
+    owner = {"organization_id": organization_id}
+    existing = await _replay(owner, key, requests)
+    if existing is not None:
+        return existing
+    try:
+        async with in_transaction():
+            invoices = await _lock_invoices(owner, requests)
+            existing = await _replay(owner, key, requests)
+            if existing is not None:
+                return existing
+            _check_invoices(requests, invoices)
+            currency = _one_currency(requests, invoices)
+            total = sum(request.amount_minor for request in requests)
+            _check_card_share(total, currency, None)
+            payment = await Payment.create(
+                organization_id=organization_id,
+                channel=channel,
+                status=PaymentStatus.PENDING,
+                amount_minor=total,
+                currency=currency,
+                idempotency_key=key,
+            )
+            await _hold(payment, requests)
+            return payment
+    except IntegrityError:
+        replayed = await _replay(owner, key, requests)
         if replayed is None:
             raise
         return replayed
@@ -106,7 +159,7 @@ async def request_payment_intent(
     refuses, the payment is CANCELED and its holds go back before the error is raised, so
     nothing is left half done; an off-session decline marks it FAILED.
     """
-    if payment.channel is not PaymentChannel.CARD:
+    if payment.channel not in STRIPE_CHANNELS:
         return None
     if payment.stripe_payment_intent_id:
         return await gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
@@ -157,6 +210,16 @@ async def wait_for_card_holder(payment: Payment, payment_intent_id: str | None) 
 async def _create_intent(
     payment: Payment, gateway: StripeGateway, off_session: bool
 ) -> PaymentIntentStart:
+    if payment.patient_id is None:
+        # An organization's payment: no Stripe customer, no saved card, never off-session.
+        return await gateway.create_payment_intent(
+            idempotency_key=f"payment-{payment.id}-intent",
+            amount_minor=charged_minor(payment),
+            currency=payment.currency,
+            customer_id=None,
+            payment_ref=str(payment.id),
+            payment_method_types=_ORGANIZATION_METHOD_TYPES[payment.channel],
+        )
     customer_id = await ensure_stripe_customer(payment.patient_id, gateway)
     card_id = None
     if payment.payment_method_id is not None:
@@ -183,9 +246,9 @@ async def _record(
     use_credit_balance: bool,
     installment_id: int | None,
 ) -> Payment:
-    invoices = await _lock_invoices(patient_id, requests)
+    invoices = await _lock_invoices({"patient_id": patient_id}, requests)
     # A concurrent request with the same key may have committed while we waited.
-    existing = await _replay(patient_id, key, requests)
+    existing = await _replay({"patient_id": patient_id}, key, requests)
     if existing is not None:
         return existing
     _check_invoices(requests, invoices)
@@ -209,6 +272,15 @@ async def _record(
         payment_method_id=card.id if card else None,
         installment_id=installment_id,
     )
+    await _hold(payment, requests)
+    await apply_credit(payment)
+    if not charged:
+        await payment_posted(payment, await post_payment(payment))
+    return payment
+
+
+async def _hold(payment: Payment, requests: Sequence[AllocationRequest]) -> None:
+    """The payment's allocations, each holding its share of its invoice's balance."""
     await PaymentAllocation.bulk_create(
         [
             PaymentAllocation(
@@ -224,19 +296,16 @@ async def _record(
         {request.invoice_id: request.amount_minor for request in requests},
         {request.invoice_id: f"allocations.{i}.amount" for i, request in enumerate(requests)},
     )
-    await apply_credit(payment)
-    if not charged:
-        await payment_posted(payment, await post_payment(payment))
-    return payment
 
 
 async def _lock_invoices(
-    patient_id: int, requests: Sequence[AllocationRequest]
+    owner: Mapping[str, int], requests: Sequence[AllocationRequest]
 ) -> dict[int, Invoice]:
-    """The patient's invoices named in ``requests``, row-locked in id order."""
+    """The owner's (``{"patient_id": ...}`` or ``{"organization_id": ...}``) invoices named
+    in ``requests``, row-locked in id order."""
     ids = sorted(request.invoice_id for request in requests)
     rows = (
-        await Invoice.filter(id__in=ids, patient_id=patient_id)
+        await Invoice.filter(id__in=ids, **owner)
         .select_for_update()
         .order_by("id")
         .only("id", "patient_id", "currency", "status", "balance_minor", "reserved_minor")
@@ -333,9 +402,9 @@ async def _saved_card(patient_id: int, payment_method_id: int) -> PaymentMethod:
 
 
 async def _replay(
-    patient_id: int, key: str, requests: Sequence[AllocationRequest]
+    owner: Mapping[str, int], key: str, requests: Sequence[AllocationRequest]
 ) -> Payment | None:
-    payment = await Payment.get_or_none(patient_id=patient_id, idempotency_key=key)
+    payment = await Payment.filter(idempotency_key=key, **owner).first()
     if payment is None:
         return None
     recorded = await PaymentAllocation.filter(payment_id=payment.id).values_list(

@@ -12,7 +12,7 @@ from typing import Any
 
 from billing.gateways.stripe import AUTHENTICATION_REQUIRED
 from billing.money import to_decimal
-from billing.payments.card import wait_for_card_holder
+from billing.payments.card import STRIPE_CHANNELS, wait_for_card_holder
 from billing.payments.listeners import payment_failed, payment_posted
 from billing.payments.settlement import (
     SETTLED,
@@ -20,9 +20,10 @@ from billing.payments.settlement import (
     end_payment,
     mark_processing,
     post_payment,
+    show_bank_debit,
 )
 from billing.payments.stripe_inbox import EventContext, EventEffect, StripeEventData, text_of
-from models.enums import AuditOutcome, PaymentChannel, PaymentStatus, StripeEventOutcome
+from models.enums import AuditOutcome, PaymentStatus, StripeEventOutcome
 from models.payments import Payment
 
 RESOURCE_TYPE = "Payment"
@@ -77,6 +78,7 @@ async def apply_payment_intent_processing(
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id}: older event")
     if not await mark_processing(payment):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} past processing")
+    await show_bank_debit(payment)
     await _stamp(payment, event)
     await _audit(context, event, PROCESSING_ACTION, payment)
     return EventEffect(StripeEventOutcome.APPLIED, f"payment {payment.id} processing")
@@ -109,6 +111,7 @@ async def apply_payment_intent_failed(event: StripeEventData, context: EventCont
     message = _failure_message(event.object)
     if not await end_payment(payment, PaymentStatus.FAILED, message):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} not in flight")
+    await show_bank_debit(payment)
     await _stamp(payment, event)
     await payment_failed(payment, message)
     await _audit(context, event, FAILED_ACTION, payment)
@@ -124,6 +127,7 @@ async def apply_payment_intent_canceled(
         return EventEffect(StripeEventOutcome.FLAGGED, "payment intent of no payment")
     if not await end_payment(payment, PaymentStatus.CANCELED):
         return EventEffect(StripeEventOutcome.IGNORED, f"payment {payment.id} not in flight")
+    await show_bank_debit(payment)
     await _stamp(payment, event)
     await _audit(context, event, CANCELED_ACTION, payment)
     return EventEffect(StripeEventOutcome.APPLIED, f"payment {payment.id} canceled")
@@ -144,7 +148,7 @@ async def _payment_of(event: StripeEventData) -> Payment | None:
     # The payer of the intent may store its id between the lookup above and this one (the
     # scheduler does, right after Stripe answers): the row lock taken here settles it.
     payment = await Payment.select_for_update().get_or_none(
-        id=reference, channel=PaymentChannel.CARD
+        id=reference, channel__in=sorted(STRIPE_CHANNELS)
     )
     if payment is None:
         return None

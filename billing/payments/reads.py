@@ -22,7 +22,7 @@ from models.payments import Payment, PaymentAllocation, PaymentMethod, Refund
 @dataclass(frozen=True, slots=True)
 class PaymentRecord:
     id: int
-    patient_id: int
+    patient_id: int | None
     status: PaymentStatus
     amount_minor: int
     currency: str
@@ -142,7 +142,7 @@ class PaymentMethodRecord:
 class RefundRecord:
     id: int
     payment_id: int
-    patient_id: int
+    patient_id: int | None
     status: RefundStatus
     amount_minor: int
     currency: str
@@ -204,7 +204,7 @@ async def payment_methods_by_id(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    condition = audience.restrict(Q(id__in=wanted, detached_at__isnull=True))
+    condition = audience.restrict(Q(id__in=wanted, detached_at__isnull=True), organizations=False)
     rows = await PaymentMethod.filter(condition).values(*_METHOD_COLUMNS)
     return {method.id: method for method in (PaymentMethodRecord(**row) for row in rows)}
 

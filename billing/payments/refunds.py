@@ -35,10 +35,10 @@ async def payment_currency(payment_id: int) -> str:
     return str(found[0])
 
 
-async def payment_patient(payment_id: int) -> int:
-    """The patient a payment belongs to."""
+async def payment_patient(payment_id: int) -> int | None:
+    """The patient a payment belongs to; None for an organization's payment."""
     payment = await Payment.get(id=payment_id).only("id", "patient_id")
-    return int(payment.patient_id)
+    return payment.patient_id
 
 
 async def open_refund(

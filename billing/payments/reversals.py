@@ -94,6 +94,8 @@ async def _credit_left_from(payment: Payment) -> int:
         .values("total")
     )
     from_payment = int(rows[0]["total"] or 0) if rows else 0
+    if payment.patient_id is None:
+        return 0  # An organization's payment: organizations hold no credit balance.
     held = await patient_credit_balance(payment.patient_id, payment.currency)
     return max(0, min(from_payment, held))
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from tortoise.timezone import now
 
 from billing.ledger.credits import patient_credit_balance
-from billing.ledger.postings import Posting, post_entries
+from billing.ledger.postings import Posting, post_entries, recompute_invoice
 from billing.payments.reservations import release_reservations, settle_reservation
 from models.enums import (
     AllocationStatus,
     CreditEntryKind,
     LedgerEntryKind,
+    PaymentChannel,
     PaymentStatus,
 )
 from models.invoices import Invoice
@@ -48,6 +49,16 @@ async def mark_processing(payment: Payment) -> bool:
         status__in=(PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.FAILED),
     ).update(status=PaymentStatus.PROCESSING, failure_message=None, updated_at=now())
     return moved == 1
+
+
+async def show_bank_debit(payment: Payment) -> None:
+    """Refresh the status of the invoices a bank debit pays: PROCESSING while it clears,
+    their ledger's status again once it failed or was canceled (``recompute_invoice``)."""
+    if payment.channel is not PaymentChannel.BANK_DEBIT:
+        return
+    allocations = await PaymentAllocation.filter(payment_id=payment.id).order_by("invoice_id")
+    for allocation in allocations:
+        await recompute_invoice(allocation.invoice_id)
 
 
 async def mark_requires_action(payment: Payment) -> bool:
@@ -133,7 +144,7 @@ async def apply_credit(payment: Payment) -> None:
 
 async def _reapply_credit(payment: Payment) -> int:
     wanted = payment.credit_applied_minor
-    if not wanted:
+    if not wanted or payment.patient_id is None:
         return 0
     left = await patient_credit_balance(payment.patient_id, payment.currency)
     taken = int(max(0, min(wanted, left)))

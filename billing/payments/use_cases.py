@@ -21,7 +21,12 @@ from billing.gateways.stripe import StripeGateway
 from billing.idempotency import forget, keyed_request, once
 from billing.invoices.rules import invoice_currency, own_invoice_currencies
 from billing.money import to_minor
-from billing.payments.card import AllocationRequest, open_card_payment, request_payment_intent
+from billing.payments.card import (
+    AllocationRequest,
+    open_card_payment,
+    open_organization_payment,
+    request_payment_intent,
+)
 from billing.payments.listeners import default_card_changed
 from billing.payments.offline import record_offline_payment as record_offline
 from billing.payments.refunds import open_refund, payment_currency, payment_patient, send_refund
@@ -75,6 +80,29 @@ async def pay_invoices(
             use_credit_balance=use_credit_balance,
         )
         await audit.record_success(PAY_INVOICES, resource_id=payment.id, patient_id=patient_id)
+    intent = await request_payment_intent(payment, gateway)
+    return StartedPayment(payment, intent.client_secret if intent is not None else None)
+
+
+async def pay_organization_invoices(
+    audit: AuditBuffer,
+    organization_id: int,
+    orders: Sequence[AllocationOrder],
+    *,
+    idempotency_key: str,
+    channel: PaymentChannel,
+    gateway: StripeGateway,
+) -> StartedPayment:
+    """Record an organization's payment of ``orders``, by card or US bank account debit
+    (``BANK_DEBIT``), and ask Stripe for its PaymentIntent."""
+    requests = await _allocation_requests(None, orders, organization_id=organization_id)
+    async with in_transaction():
+        payment = await open_organization_payment(
+            organization_id, requests, idempotency_key=idempotency_key, channel=channel
+        )
+        await audit.record_success(
+            PAY_INVOICES, resource_id=payment.id, reference=f"organization:{organization_id}"
+        )
     intent = await request_payment_intent(payment, gateway)
     return StartedPayment(payment, intent.client_secret if intent is not None else None)
 
@@ -221,11 +249,13 @@ async def resolve_payment_review(
 
 
 async def _allocation_requests(
-    patient_id: int, orders: Sequence[AllocationOrder]
+    patient_id: int | None, orders: Sequence[AllocationOrder], *, organization_id: int | None = None
 ) -> list[AllocationRequest]:
     """The orders in minor units of each invoice's currency; an invoice that is not the
-    patient's is ``NOT_FOUND``, like a missing one."""
-    currencies = await own_invoice_currencies(patient_id, [order.invoice_id for order in orders])
+    patient's (or organization's) is ``NOT_FOUND``, like a missing one."""
+    currencies = await own_invoice_currencies(
+        patient_id, [order.invoice_id for order in orders], organization_id=organization_id
+    )
     requests: list[AllocationRequest] = []
     for index, order in enumerate(orders):
         currency = currencies.get(order.invoice_id)

@@ -38,7 +38,7 @@ async def plans_by_id(audience: Audience, ids: Iterable[int]) -> dict[int, Payme
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = await PaymentPlan.filter(audience.restrict(Q(id__in=wanted)))
+    rows = await PaymentPlan.filter(audience.restrict(Q(id__in=wanted), organizations=False))
     return {row.id: row for row in rows}
 
 
@@ -48,7 +48,7 @@ async def installments_by_id(audience: Audience, ids: Iterable[int]) -> dict[int
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    condition = audience.restrict(Q(id__in=wanted), "plan__patient_id")
+    condition = audience.restrict(Q(id__in=wanted), "plan__patient_id", organizations=False)
     rows = await Installment.filter(condition).select_related("plan")
     return {row.id: row for row in rows}
 

@@ -88,7 +88,8 @@ class PostedClaim:
     any claim reversed."""
 
     invoice_id: int
-    patient_id: int
+    # None for an organization's invoice (which no payer's claim normally pays).
+    patient_id: int | None
     balance_minor: int
     denied_minor: int
     reversed_claim_id: int | None = None

@@ -277,7 +277,7 @@ async def _notify_balances(posted: Sequence[PostedClaim], remittance_id: int) ->
     per invoice (its last posting in the file decides)."""
     last = {claim.invoice_id: claim for claim in posted}
     for claim in last.values():
-        if claim.balance_minor > 0 and claim.denied_minor > 0:
+        if claim.balance_minor > 0 and claim.denied_minor > 0 and claim.patient_id is not None:
             await queue_notification(
                 claim.patient_id,
                 NotificationKind.INVOICE_OVERDUE,

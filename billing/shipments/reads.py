@@ -23,7 +23,7 @@ from models.shipments import Shipment, ShipmentEvent, ShipmentItem
 class ShipmentRecord:
     id: int
     invoice_id: int
-    patient_id: int
+    patient_id: int | None
     carrier: str
     tracking_number: str
     status: ShipmentStatus

@@ -40,12 +40,13 @@ DOWNLOAD_ACTION = "statement.download"
 # token_urlsafe(32) gives 43 characters; anything longer or outside its alphabet is unknown.
 _MAX_TOKEN_LENGTH = 64
 _TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-_CHANNEL_LABELS = {
+CHANNEL_LABELS = {
     PaymentChannel.CARD: "Card payment",
     PaymentChannel.CREDIT_BALANCE: "Credit balance applied",
     PaymentChannel.CHECK: "Check",
     PaymentChannel.CASH: "Cash",
     PaymentChannel.BANK_TRANSFER: "Bank transfer",
+    PaymentChannel.BANK_DEBIT: "Bank account debit",
 }
 
 
@@ -87,7 +88,8 @@ async def create_statement_link(
     """
     found = await invoices_by_id(audience, [invoice_id]) if invoice_id else {}
     invoice = found.get(invoice_id or 0)
-    if invoice is None:
+    # An organization's invoices are on its monthly statement, not one of their own.
+    if invoice is None or invoice.patient_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "No such invoice.", "invoice_id")
     token = secrets.token_urlsafe(32)
     row = await StatementLink.create(
@@ -108,7 +110,7 @@ async def create_statement_link(
 
 async def find_statement_link(token: str, *, now: datetime) -> StatementGrant | None:
     """What ``token`` opens, or ``None`` when it is unknown or expired (alike)."""
-    if not _plausible_token(token):
+    if not plausible_token(token):
         return None
     row = await StatementLink.get_or_none(token_hash=hash_token(token), expires_at__gt=now)
     if row is None:
@@ -163,7 +165,7 @@ async def load_statement(
     patient = await Patient.get(id=invoice.patient_id)
     lines = await InvoiceLine.filter(invoice_id=invoice_id).order_by("position")
     entries = await LedgerEntry.filter(invoice_id=invoice_id).order_by("created_at", "id")
-    channels = await _payment_channels(entry.payment_id for entry in entries)
+    channels = await payment_channels(entry.payment_id for entry in entries)
     figures = summarize(entries)
     profile = read_patient_profile(cipher, patient)
     currency = invoice.currency
@@ -226,7 +228,7 @@ def format_money(minor: int, currency: str) -> str:
     return f"{to_decimal(minor, currency):,} {currency}"
 
 
-def _plausible_token(token: str) -> bool:
+def plausible_token(token: str) -> bool:
     return 0 < len(token) <= _MAX_TOKEN_LENGTH and _TOKEN_ALPHABET.issuperset(token)
 
 
@@ -238,10 +240,10 @@ def _payment_label(entry: LedgerEntry, channels: dict[int, PaymentChannel]) -> s
     if _is_refund(entry):
         return "Refund" if entry.refund_id is not None else "Moved to credit balance"
     channel = channels.get(entry.payment_id or 0)
-    return _CHANNEL_LABELS.get(channel, "Payment") if channel else "Payment"
+    return CHANNEL_LABELS.get(channel, "Payment") if channel else "Payment"
 
 
-async def _payment_channels(payment_ids: Iterable[int | None]) -> dict[int, PaymentChannel]:
+async def payment_channels(payment_ids: Iterable[int | None]) -> dict[int, PaymentChannel]:
     wanted = sorted({payment_id for payment_id in payment_ids if payment_id})
     if not wanted:
         return {}

@@ -83,6 +83,29 @@ class LogoutPayload(Payload):
     ok: bool = strawberry.field(default=False, description="True when the session was ended.")
 
 
+@strawberry.input(
+    description=(
+        "What an organization's invited billing user proves to turn the code into an account."
+    )
+)
+class ActivateOrganizationAccountInput:
+    invitation_code: str = strawberry.field(description="The code staff gave the user.")
+    email: str = strawberry.field(
+        description="The address staff invited; it becomes the sign-in address."
+    )
+    password: str = strawberry.field(
+        description="The new password (the multi-factor length rule: MFA is required)."
+    )
+
+
+@strawberry.type(description="The result of activateOrganizationAccount.")
+class ActivateOrganizationAccountPayload(Payload):
+    user: User | None = strawberry.field(
+        default=None,
+        description="The new account; it must enroll MFA at its first sign-in. Null on errors.",
+    )
+
+
 @strawberry.type(description="The result of activatePatientAccount.")
 class ActivatePatientAccountPayload(Payload):
     user: User | None = strawberry.field(
@@ -253,6 +276,34 @@ class AccountMutation:
         await use_cases.logout(context.audit, user_id, session_id, now=_now())
         clear_session_cookie(context)
         return LogoutPayload(ok=True)
+
+    @fields.mutation(
+        description=(
+            "Create an organization's billing user's account from the code staff gave them "
+            "(inviteOrganizationUser) and the address they invited."
+        ),
+        permission_classes=[AllowAnyone],
+        audit=ACTIVATE,
+    )
+    async def activate_organization_account(
+        self,
+        info: Info[GraphQLContext, Any],
+        input: Annotated[
+            ActivateOrganizationAccountInput,
+            strawberry.argument(description="The code, the invited address and the password."),
+        ],
+    ) -> ActivateOrganizationAccountPayload:
+        context = info.context
+        user = await use_cases.activate_organization_account(
+            context.audit,
+            input.invitation_code,
+            input.email,
+            input.password,
+            client_key=context.client_ip,
+            secret_key=context.settings.secret_key.reveal(),
+            now=_now(),
+        )
+        return ActivateOrganizationAccountPayload(user=User.from_model(user))
 
     @fields.mutation(
         description="Create a patient's account from an enrollment code.",

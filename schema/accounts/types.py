@@ -30,6 +30,9 @@ described_enum(
         "ACCOUNTANT": "Every bill's money and the reports; no clinical details.",
         "ADMIN": "What billing staff may, and locations.",
         "AUDITOR": "The access log only.",
+        "ORGANIZATION_BILLING": (
+            "A business customer's billing user: its organization's invoices and statements."
+        ),
     },
 )
 

@@ -199,4 +199,12 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
         "reversal (matchRemittanceClaim). Nothing changed; choose another invoice or correct "
         "it first."
     ),
+    "CREDIT_LIMIT_EXCEEDED": (
+        "The organization's open balance plus this invoice would pass its credit limit "
+        "(createOrganizationInvoice). Nothing was issued: collect first or raise the limit."
+    ),
+    "PURCHASE_ORDER_REQUIRED": (
+        "The organization asks for a purchase order number on each invoice "
+        "(createOrganizationInvoice.purchaseOrderNumber)."
+    ),
 }

@@ -22,11 +22,13 @@ NodeT = TypeVar("NodeT")
 
 
 class PatientOwned(Protocol):
+    """A billing object: of a patient, or of an organization (``patient_id`` None)."""
+
     @property
     def id(self) -> int: ...
 
     @property
-    def patient_id(self) -> int: ...
+    def patient_id(self) -> int | None: ...
 
 
 RecordT = TypeVar("RecordT", bound=PatientOwned)

@@ -64,6 +64,8 @@ def audience_for(viewer: Viewer) -> Audience | None:
         return Audience.everyone()
     if viewer.can(Scope.BILLING_OWN_READ) and viewer.patient_id is not None:
         return Audience.patient(viewer.patient_id)
+    if viewer.can(Scope.ORGANIZATION_OWN_READ) and viewer.organization_id is not None:
+        return Audience.organization(viewer.organization_id)
     return None
 
 

@@ -26,7 +26,7 @@ from schema.common.pagination import AfterArgument, FirstArgument
 from schema.common.permissions import requires
 from schema.context import GraphQLContext
 from schema.invoices.listing import InvoiceOrder, check_page_arguments, invoice_connection
-from schema.invoices.types import InvoiceConnection, InvoiceStatus
+from schema.invoices.types import InvoiceConnection, InvoiceCustomer, InvoiceStatus
 
 # Longer than any claim waits on an insurer; more is a typo.
 _MAX_PENDING_DAYS = 3650
@@ -97,6 +97,10 @@ class StaffInvoiceFilter:
     )
     provider_name: str | None = strawberry.field(
         default=None, description="Providers whose name contains this text, ignoring case."
+    )
+    billed_to: InvoiceCustomer | None = strawberry.field(
+        default=None,
+        description="Only patients' invoices, or only organizations'; null for both.",
     )
 
 
@@ -208,6 +212,9 @@ async def _checked_staff_filters(
         location_id=_optional_id(given.location_id, "Location", "locationId"),
         patient_id=_optional_id(given.patient_id, "Patient", "patientId"),
         disputed=given.disputed,
+        billed_to_organization=(
+            None if given.billed_to is None else given.billed_to is InvoiceCustomer.ORGANIZATION
+        ),
         insurance_pending_since=pending_since,
         min_balance_minor=least,
     )

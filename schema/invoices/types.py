@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -32,7 +33,8 @@ from schema.payments.types import Payment
 from schema.shipments.types import Shipment
 
 if TYPE_CHECKING:
-    # Patients list their invoices, so the patient type is imported lazily here.
+    # Patients and organizations list their invoices, so their types are imported lazily.
+    from schema.organizations.types import Organization
     from schema.patients.types import Patient
 
 described_enum(
@@ -44,6 +46,25 @@ described_enum(
         "PARTIALLY_PAID": "Some of it is paid; a balance is left.",
         "PAID": "Nothing is left to pay.",
         "VOID": "Canceled by staff; nothing is owed on it.",
+        "PROCESSING": (
+            "A bank-account payment of its balance is on its way (days): PAID when the bank "
+            "settles it, back to OPEN or PARTIALLY_PAID if the debit fails."
+        ),
+    },
+)
+
+
+class InvoiceCustomer(Enum):
+    PATIENT = "PATIENT"
+    ORGANIZATION = "ORGANIZATION"
+
+
+described_enum(
+    InvoiceCustomer,
+    "Who an invoice bills.",
+    {
+        "PATIENT": "A patient, for care or supplies.",
+        "ORGANIZATION": "An organization on net terms; the invoice names no patient.",
     },
 )
 
@@ -126,7 +147,14 @@ class Invoice(relay.Node):
     disputed: bool = strawberry.field(
         description="A payment of it is under an open card dispute, for staff to follow up."
     )
-    patient_id: strawberry.Private[int]
+    billed_to: InvoiceCustomer = strawberry.field(
+        description="Whether a patient or an organization (a business account) is billed."
+    )
+    purchase_order_number: str | None = strawberry.field(
+        description="The organization's purchase order; null on a patient's invoice."
+    )
+    patient_id: strawberry.Private[int | None]
+    organization_id: strawberry.Private[int | None]
     location_id: strawberry.Private[int]
     balance_minor: strawberry.Private[int]
 
@@ -137,16 +165,29 @@ class Invoice(relay.Node):
         )
     )
     async def overdue(self, info: Info[GraphQLContext, None]) -> bool:
-        today = await loaders_for(info).today_by_patient.load(self.patient_id)
+        # An organization's invoice: today in the default time zone (no patient is 0).
+        today = await loaders_for(info).today_by_patient.load(self.patient_id or 0)
         return is_overdue(self.due_at, self.balance_minor, self.status, today)
 
-    @fields.field(description="The patient billed.")
+    @fields.field(description="The patient billed; null on an organization's invoice.")
     async def patient(
         self, info: Info[GraphQLContext, None]
-    ) -> Annotated[Patient, strawberry.lazy("schema.patients.types")]:
+    ) -> Annotated[Patient, strawberry.lazy("schema.patients.types")] | None:
         from schema.patients.types import Patient  # at call time: the modules import each other
 
+        if self.patient_id is None:
+            return None
         return await Patient.load(info, self.patient_id)
+
+    @fields.field(description="The organization billed; null on a patient's invoice.")
+    async def organization(
+        self, info: Info[GraphQLContext, None]
+    ) -> Annotated[Organization, strawberry.lazy("schema.organizations.types")] | None:
+        from schema.organizations.types import Organization
+
+        if self.organization_id is None:
+            return None
+        return await Organization.load(info, self.organization_id)
 
     @fields.field(description="The location that issued the invoice.")
     async def location(self, info: Info[GraphQLContext, None]) -> Location:
@@ -213,7 +254,14 @@ class Invoice(relay.Node):
             balance=Money.from_minor(row.balance_minor, currency),
             insurance_pending=Money.from_minor(row.insurance_pending_minor, currency),
             disputed=row.disputed,
+            billed_to=(
+                InvoiceCustomer.PATIENT
+                if row.organization_id is None
+                else InvoiceCustomer.ORGANIZATION
+            ),
+            purchase_order_number=row.purchase_order_number,
             patient_id=row.patient_id,
+            organization_id=row.organization_id,
             location_id=row.location_id,
             balance_minor=row.balance_minor,
         )

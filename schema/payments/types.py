@@ -76,6 +76,7 @@ described_enum(
         "CHECK": "A check, recorded by staff.",
         "CASH": "Cash, recorded by staff.",
         "BANK_TRANSFER": "A bank transfer, recorded by staff.",
+        "BANK_DEBIT": "A debit of a US bank account through Stripe (ACH); it settles days later.",
     },
 )
 
@@ -144,14 +145,16 @@ class Payment(relay.Node):
             "only in payInvoices' answer, null elsewhere."
         ),
     )
-    patient_id: strawberry.Private[int]
+    patient_id: strawberry.Private[int | None]
 
-    @fields.field(description="The patient who paid.")
+    @fields.field(description="The patient who paid; null for an organization's payment.")
     async def patient(
         self, info: Info[GraphQLContext, None]
-    ) -> Annotated[Patient, strawberry.lazy("schema.patients.types")]:
+    ) -> Annotated[Patient, strawberry.lazy("schema.patients.types")] | None:
         from schema.patients.types import Patient  # at call time: the modules import each other
 
+        if self.patient_id is None:
+            return None
         return await Patient.load(info, self.patient_id)
 
     @fields.field(description="How the payment is spread over invoices.")

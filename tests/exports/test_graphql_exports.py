@@ -91,6 +91,9 @@ async def test_staff_export_invoices_with_patient_names(
         "insurance_pending",
         "insurance_payer",
         "disputed",
+        "billed_to",
+        "organization",
+        "purchase_order_number",
     ]
     assert [row[6] for row in table[1:]] == ["2025-01-05", "2025-01-06"]
     first, second = table[1], table[2]
@@ -164,6 +167,9 @@ async def test_payments_aging_and_collections(client: httpx.AsyncClient, books: 
         "currency",
         "balance",
         "insurance_pending",
+        "billed_to",
+        "organization",
+        "purchase_order_number",
     ]
     assert sorted(row[8] for row in aging[1:]) == ["100.00", "37.50", "60.00"]
     assert {row[6] for row in aging[1:]} == {"OVER_90_DAYS"}

@@ -141,4 +141,5 @@ async def test_a_write_off_below_what_the_patient_paid_becomes_credit(db: None) 
     assert isinstance(answer, InvoiceFigures)
     assert answer.balance == 0
     assert (await Invoice.get(id=bill.id)).balance_minor == 0
+    assert bill.patient_id is not None
     assert await patient_credit_balance(bill.patient_id, "USD") == 5_000

@@ -26,6 +26,7 @@ from models.invoices import Invoice, InvoiceLine
 from models.ledger import LedgerEntry
 from models.locations import Location
 from models.patients import Patient
+from tests.support.factories.invoices import billed_patient
 
 K = LedgerEntryKind
 VISIT = NewInvoiceLine("99214", "Office visit", 1, 18_500)
@@ -247,7 +248,7 @@ async def test_a_write_off_after_payment_returns_the_excess_as_credit(db: None) 
     adjusted = await adjust_invoice(invoice.id, -5_000, "Billing error", actor_id=None)
 
     assert (adjusted.balance_minor, adjusted.status) == (0, InvoiceStatus.PAID)
-    assert await patient_credit_balance(invoice.patient_id, "USD") == 5_000
+    assert await patient_credit_balance(billed_patient(invoice), "USD") == 5_000
     rows = await LedgerEntry.filter(invoice_id=invoice.id)
     assert summarize(rows).paid == 23_100
 

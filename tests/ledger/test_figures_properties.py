@@ -25,6 +25,7 @@ from models.invoices import Invoice
 from models.ledger import LedgerEntry
 from models.locations import Location
 from models.patients import Patient
+from tests.support.factories.invoices import billed_patient
 
 K = LedgerEntryKind
 DEBITS = {K.CHARGE: 1, K.ADJUSTMENT: 1, K.INSURANCE_DENIED: 1, K.REFUND: 1}
@@ -178,5 +179,5 @@ async def test_posted_rows_match_the_cached_columns(
         assert stored.balance_minor >= 0
     rows = await LedgerEntry.filter(invoice_id=invoice.id)
     diverted = sum(r.amount_minor for r in rows if r.kind is K.REFUND and r.refund_id is None)
-    patient_id = invoice.patient_id
+    patient_id = billed_patient(invoice)
     assert await patient_credit_balance(patient_id, "USD") == diverted

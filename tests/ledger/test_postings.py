@@ -16,6 +16,7 @@ from models.invoices import Invoice
 from models.ledger import LedgerEntry
 from models.locations import Location
 from models.patients import CreditEntry, Patient
+from tests.support.factories.invoices import billed_patient
 
 K = LedgerEntryKind
 
@@ -109,7 +110,7 @@ async def test_a_repeated_posting_with_the_same_key_is_booked_once(db: None) -> 
 async def test_a_key_booked_on_another_invoice_is_a_conflict(db: None) -> None:
     first = await _invoice(10_000)
     second = await create_invoice(
-        first.patient_id,
+        billed_patient(first),
         first.location_id,
         provider_name="Dr. Test",
         service_date=date(2025, 3, 1),
@@ -148,7 +149,7 @@ async def test_an_overpayment_goes_to_the_credit_balance(db: None) -> None:
         2_500,
         42,
     )
-    patient_id = invoice.patient_id
+    patient_id = billed_patient(invoice)
     assert await patient_credit_balance(patient_id, "usd") == 2_500
     assert await patient_credit_balance(patient_id, "EUR") == 0
 

@@ -19,6 +19,7 @@ from models.ledger import LedgerEntry
 from models.locations import Location
 from models.patients import Patient
 from models.payments import Payment, PaymentAllocation
+from tests.support.factories.invoices import billed_patient
 
 K = LedgerEntryKind
 CHECK = PaymentChannel.CHECK
@@ -73,7 +74,7 @@ async def test_the_excess_goes_to_credit_and_the_allocation_keeps_what_reached_t
 
     [allocation] = await PaymentAllocation.filter(payment_id=payment.id)
     assert allocation.amount_minor == 1_000
-    assert await patient_credit_balance(invoice.patient_id, "USD") == 1_500
+    assert await patient_credit_balance(billed_patient(invoice), "USD") == 1_500
     assert (await Invoice.get(id=invoice.id)).balance_minor == 0
 
 
@@ -85,7 +86,7 @@ async def test_a_payment_on_a_paid_invoice_goes_wholly_to_credit(db: None) -> No
 
     [allocation] = await PaymentAllocation.filter(payment_id=payment.id)
     assert allocation.amount_minor == 0
-    assert await patient_credit_balance(invoice.patient_id, "USD") == 700
+    assert await patient_credit_balance(billed_patient(invoice), "USD") == 700
 
 
 @pytest.mark.parametrize("amount", [0, -1, MAX_AMOUNT_MINOR + 1, True])

@@ -50,6 +50,7 @@ OPEN_FIELDS = frozenset(
         "verifyMfa",
         "refreshSession",
         "activatePatientAccount",
+        "activateOrganizationAccount",
         "requestPasswordReset",
         "resetPassword",
     }

@@ -16,6 +16,7 @@ from tests.support.graphql_client import (
     BILLING_OFFICE_CONTRACT,
     CONTRACT,
     CONTRACTS,
+    ORGANIZATIONS_CONTRACT,
     REMITTANCE_CONTRACT,
 )
 
@@ -97,6 +98,19 @@ def test_the_remittance_contract_is_the_three_remittance_operations() -> None:
         "UploadRemittance",
         "Remittances",
         "MatchRemittanceClaim",
+    ]
+
+
+def test_the_organizations_contract_is_every_business_account_operation() -> None:
+    document = _contract(ORGANIZATIONS_CONTRACT)
+
+    # tests/organizations/test_graphql_organizations.py runs each of them end to end.
+    assert _operation_names(document) == [
+        "CreateOrganization",
+        "CreateOrganizationInvoice",
+        "OrganizationAccount",
+        "PauseCollections",
+        "CreateOrganizationStatementLink",
     ]
 
 

@@ -10,7 +10,9 @@ from config.settings import Settings
 from schema import build_schema
 
 EXPECTED_ENUMS = {
-    "InvoiceStatus": ["OPEN", "PENDING_INSURANCE", "PARTIALLY_PAID", "PAID", "VOID"],
+    "InvoiceStatus": ["OPEN", "PENDING_INSURANCE", "PARTIALLY_PAID", "PAID", "VOID", "PROCESSING"],
+    "InvoiceCustomer": ["PATIENT", "ORGANIZATION"],
+    "CollectionsTier": ["STANDARD", "ENTERPRISE"],
     "PaymentStatus": [
         "PENDING",
         "REQUIRES_ACTION",
@@ -34,7 +36,8 @@ EXPECTED_ENUMS = {
     "InvoiceOrderField": ["ISSUED_AT", "DUE_AT", "TOTAL", "BALANCE", "PROVIDER"],
     "OrderDirection": ["ASC", "DESC"],
     "OfflinePaymentMethod": ["CHECK", "CASH", "BANK_TRANSFER"],
-    "Role": ["PATIENT", "BILLING_STAFF", "ACCOUNTANT", "ADMIN", "AUDITOR"],
+    "OrganizationPaymentMethod": ["CARD", "US_BANK_ACCOUNT"],
+    "Role": ["PATIENT", "BILLING_STAFF", "ACCOUNTANT", "ADMIN", "AUDITOR", "ORGANIZATION_BILLING"],
 }
 
 

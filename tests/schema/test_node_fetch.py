@@ -42,6 +42,7 @@ from tests.support.factories.invoices import (
     shipment,
     staff_caller,
 )
+from tests.support.factories.organizations import organization, organization_caller
 from tests.support.factories.plans import card_row, plan
 from tests.support.graphql_client import gql
 
@@ -55,7 +56,19 @@ STAFF = "billing_staff"
 ACCOUNTANT = "accountant"
 ADMIN = "admin"
 AUDITOR = "auditor"
-CALLERS = (OWNER, OTHER_PATIENT, STAFF, ACCOUNTANT, ADMIN, AUDITOR)
+# The sample organization's billing user, and another organization's.
+ORGANIZATION_USER = "organization's user"
+OTHER_ORGANIZATION_USER = "another organization's user"
+CALLERS = (
+    OWNER,
+    OTHER_PATIENT,
+    STAFF,
+    ACCOUNTANT,
+    ADMIN,
+    AUDITOR,
+    ORGANIZATION_USER,
+    OTHER_ORGANIZATION_USER,
+)
 
 _BILLS = frozenset({OWNER, STAFF, ACCOUNTANT, ADMIN})
 _PATIENT_RECORDS = frozenset({OWNER, STAFF, ADMIN})
@@ -85,6 +98,8 @@ WHO_SEES: dict[str, frozenset[str]] = {
     "RemittanceClaim": frozenset({STAFF, ACCOUNTANT, ADMIN}),
     # the access log: auditors only
     "AuditEvent": frozenset({AUDITOR}),
+    # a business customer: staff who read organizations, and its own billing users
+    "Organization": frozenset({STAFF, ACCOUNTANT, ADMIN, ORGANIZATION_USER}),
 }
 
 
@@ -124,6 +139,10 @@ async def _world(settings: Settings) -> World:
         (AUDITOR, Role.AUDITOR),
     ):
         tokens[name] = (await staff_caller(role)).token
+    business = await organization("Acme Supplies")
+    tokens[ORGANIZATION_USER] = (await organization_caller(business.id)).token
+    other_business = await organization("Other Supplies")
+    tokens[OTHER_ORGANIZATION_USER] = (await organization_caller(other_business.id)).token
 
     site = await location()
     bill = await invoice(owner.patient_id, site.id, prices_minor=(10000, 2500))
@@ -204,6 +223,7 @@ async def _world(settings: Settings) -> World:
         "AuditEvent": global_id("AuditEvent", event.id),
         "Remittance": global_id("Remittance", remittance.id),
         "RemittanceClaim": global_id("RemittanceClaim", remittance_claim.id),
+        "Organization": global_id("Organization", business.id),
     }
     return World(owner=owner, tokens=tokens, ids=ids)
 

@@ -295,3 +295,57 @@ async def test_error_answers_are_stripe_error_envelopes(
     statuses = {exchange.status for exchange in contract.http.exchanges}
     assert {400, 401, 404} <= statuses
     await assert_conforms(contract)
+
+
+async def test_us_bank_account_debits_processing_then_settled_or_returned(
+    sdk: stripe.StripeClient, contract: Contract, control: httpx.AsyncClient
+) -> None:
+    # Stripe's test account numbers: one clears, one comes back (account closed, R02).
+    outcomes = {}
+    for account_number in ("000123456789", "000111111113"):
+        intent = await sdk.v1.payment_intents.create_async(
+            params={
+                "amount": 400_000,
+                "currency": "usd",
+                "metadata": {"payment_ref": "77"},
+                "payment_method_types": ["us_bank_account"],  # type: ignore[typeddict-unknown-key]
+            }
+        )
+        assert intent.payment_method_types == ["us_bank_account"]
+        confirmed = await control.post(
+            f"/_sim/payment_intents/{intent.id}/confirm",
+            data={"us_bank_account[account_number]": account_number},
+        )
+        assert confirmed.json()["status"] == "processing"
+        processing = await sdk.v1.payment_intents.retrieve_async(intent.id)
+        assert processing.status == "processing"
+        assert processing.payment_method is not None
+        method = await sdk.v1.payment_methods.retrieve_async(str(processing.payment_method))
+        assert method.type == "us_bank_account"
+        assert method.us_bank_account is not None
+        assert method.us_bank_account.last4 == account_number[-4:]
+        await control.post(f"/_sim/payment_intents/{intent.id}/settle")
+        settled = await sdk.v1.payment_intents.retrieve_async(intent.id)
+        charge = await sdk.v1.charges.retrieve_async(str(processing.latest_charge))
+        outcomes[account_number] = (settled.status, charge.status, charge.failure_code)
+    # A card-only intent takes no bank account.
+    card_only = await sdk.v1.payment_intents.create_async(params={"amount": 900, "currency": "usd"})
+    refused = await control.post(
+        f"/_sim/payment_intents/{card_only.id}/confirm",
+        data={"us_bank_account[account_number]": "000123456789"},
+    )
+
+    assert outcomes == {
+        "000123456789": ("succeeded", "succeeded", None),
+        "000111111113": ("requires_payment_method", "failed", "account_closed"),
+    }
+    assert refused.status_code == 400
+    await assert_conforms(
+        contract,
+        objects={"payment_intent", "payment_method", "charge"},
+        events={
+            "payment_intent.processing",
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
+        },
+    )

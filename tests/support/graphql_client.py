@@ -25,8 +25,16 @@ BILLING_OFFICE_CONTRACT = CONTRACT_DIR / "billing-office.graphql"
 ACCOUNT_SECURITY_CONTRACT = CONTRACT_DIR / "account-security.graphql"
 # Insurance remittances: 835 uploads and the worklist of unmatched claims.
 REMITTANCE_CONTRACT = CONTRACT_DIR / "remittance.graphql"
+# Business accounts: organizations on net terms, their statements and collections.
+ORGANIZATIONS_CONTRACT = CONTRACT_DIR / "organizations.graphql"
 # The contract files this schema implements.
-CONTRACTS = (CONTRACT, ACCOUNT_SECURITY_CONTRACT, BILLING_OFFICE_CONTRACT, REMITTANCE_CONTRACT)
+CONTRACTS = (
+    CONTRACT,
+    ACCOUNT_SECURITY_CONTRACT,
+    BILLING_OFFICE_CONTRACT,
+    REMITTANCE_CONTRACT,
+    ORGANIZATIONS_CONTRACT,
+)
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {

@@ -160,3 +160,9 @@ async def shipment(invoice_row: InvoiceRow, line_ids: list[int], *, events: int 
             dedupe_key=f"event-{row.id}-{index}",
         )
     return row
+
+
+def billed_patient(invoice: InvoiceRow) -> int:
+    """The patient a patient invoice bills (an organization's invoice names none)."""
+    assert invoice.patient_id is not None, "an organization's invoice"
+    return invoice.patient_id

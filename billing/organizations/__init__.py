@@ -1,0 +1,1 @@
+"""Business customers on net terms: their invoices, credit limits, statements and collections."""

@@ -1,0 +1,1 @@
+"""GraphQL of organizations: business customers billed on terms."""
