@@ -16,6 +16,8 @@ class Scope(StrEnum):
     BILLING_OWN_PAY = "billing:own:pay"  # pay, save cards, plans, reorder, statements
     BILLING_ALL_READ = "billing:all:read"  # any patient's bills (staff)
     CLINICAL_READ = "clinical:read"  # procedure codes and line descriptions
+    # A PDF statement of a patient's invoice (it prints codes): the patient's own, staff any.
+    INVOICE_STATEMENTS = "invoice-statements:create"
     PATIENTS_READ = "patients:read"  # patient records (staff)
     PATIENTS_WRITE = "patients:write"
     # Force a patient's password reset, clear a patient's sign-in lockout.
@@ -42,6 +44,7 @@ _EVERYONE = frozenset({Scope.ACCOUNT_SELF, Scope.MFA_ENROLL})
 _BILLING_STAFF = _EVERYONE | {
     Scope.BILLING_ALL_READ,
     Scope.CLINICAL_READ,
+    Scope.INVOICE_STATEMENTS,
     Scope.PATIENTS_READ,
     Scope.PATIENTS_WRITE,
     Scope.PATIENT_ACCOUNTS_ASSIST,
@@ -58,7 +61,13 @@ _BILLING_STAFF = _EVERYONE | {
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.PATIENT: _EVERYONE
-    | {Scope.BILLING_OWN_READ, Scope.BILLING_OWN_PAY, Scope.CLINICAL_READ, Scope.LOCATIONS_READ},
+    | {
+        Scope.BILLING_OWN_READ,
+        Scope.BILLING_OWN_PAY,
+        Scope.CLINICAL_READ,
+        Scope.INVOICE_STATEMENTS,
+        Scope.LOCATIONS_READ,
+    },
     Role.BILLING_STAFF: _BILLING_STAFF,
     # Money without the medicine: no procedure codes or descriptions.
     Role.ACCOUNTANT: _EVERYONE

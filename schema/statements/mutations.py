@@ -57,7 +57,7 @@ class StatementMutation:
             "Patients ask for their own invoices, billing staff for any (to print or send); "
             "the statement shows procedure codes, so accountants may not."
         ),
-        permission_classes=[requires(Scope.CLINICAL_READ)],
+        permission_classes=[requires(Scope.INVOICE_STATEMENTS)],
         audit=CREATE_PDF_LINK,
     )
     async def create_invoice_pdf_link(
