@@ -3,21 +3,17 @@ the page needs that GraphQL does not say (how long it waits before an idle sign-
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from config.settings import Settings
-
-# Beside the packages in a checkout; in the image, web/ is copied into the working folder.
-_CANDIDATES = (Path(__file__).resolve().parents[1] / "web", Path.cwd() / "web")
+from schema.documents.console import console_folder
 
 
 def console_routes(settings: Settings) -> list[BaseRoute]:
-    root = next((path for path in _CANDIDATES if (path / "index.html").is_file()), None)
+    root = console_folder()
     if root is None:
         return []
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-CONSOLE_OPERATIONS = Path(__file__).resolve().parents[2] / "web" / "js" / "operations.js"
+# web/ beside the packages in a checkout; in the image (where the packages are installed in
+# the virtualenv), web/ is copied into the working folder.
+CONSOLE_FOLDERS = (Path(__file__).resolve().parents[2] / "web", Path.cwd() / "web")
 
 _CONSTANT = re.compile(r'^const (\w+) = "([^"]*)";', flags=re.MULTILINE)
 _OPERATION = re.compile(r"^export const (\w+) = `([^`]*)`;", flags=re.MULTILINE)
@@ -27,8 +29,14 @@ def console_operations(source: str) -> dict[str, str]:
     }
 
 
+def console_folder(candidates: tuple[Path, ...] = CONSOLE_FOLDERS) -> Path | None:
+    """Where the console's files are: the first candidate holding its page, if any."""
+    return next((path for path in candidates if (path / "index.html").is_file()), None)
+
+
 def bundled_console_operations() -> list[str]:
     """The console's operations, or none where the service runs without its console."""
-    if not CONSOLE_OPERATIONS.exists():
+    folder = console_folder()
+    if folder is None:
         return []
-    return list(console_operations(CONSOLE_OPERATIONS.read_text()).values())
+    return list(console_operations((folder / "js" / "operations.js").read_text()).values())

@@ -8,10 +8,12 @@ import pytest
 
 from config.settings import Settings
 from schema import build_schema
-from schema.documents.console import CONSOLE_OPERATIONS, console_operations
+from schema.documents.console import console_folder, console_operations
 from schema.documents.registry import bundled_documents
 
-OPERATIONS = console_operations(CONSOLE_OPERATIONS.read_text())
+_FOLDER = console_folder()
+assert _FOLDER is not None
+OPERATIONS = console_operations((_FOLDER / "js" / "operations.js").read_text())
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
