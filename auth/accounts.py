@@ -49,14 +49,14 @@ async def create_user(email: str, role: Role, password: str) -> User:
         password, mfa_enforced=role in MFA_REQUIRED_ROLES, email=normalized_email
     )
     if await User.filter(email=normalized_email).exists():
-        raise _email_taken()
+        raise email_taken()
     password_hash = await hash_password(normalized_password)
     try:
         return await User.create(
             email=normalized_email, password_hash=password_hash, roles=[role.value]
         )
     except IntegrityError:
-        raise _email_taken() from None
+        raise email_taken() from None
 
 
 async def check_password_change(
@@ -119,5 +119,6 @@ async def replace_password(user: User, new_hash: str, *, now: datetime) -> None:
         )
 
 
-def _email_taken() -> DomainError:
+def email_taken() -> DomainError:
+    """The refusal of an address that already has an account (every way of making one)."""
     return DomainError(ErrorCode.EMAIL_TAKEN, "An account with this email exists.", "email")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from auth.accounts import normalize_email
+from auth.accounts import email_taken, normalize_email
+from auth.code_tries import MAX_WRONG_PROOFS_PER_CODE, claim_code_try, give_code_try_back
 from auth.password_policy import check_new_password
 from auth.passwords import hash_password
 from auth.rate_limit import ENROLLMENT_CODE_LIMIT, claim_attempt, release_attempt
@@ -30,7 +30,7 @@ from models.patients import Patient
 from models.users import EnrollmentCode, User
 
 ENROLLMENT_CODE_LIFETIME = timedelta(days=7)
-MAX_WRONG_BIRTH_DATES_PER_CODE = 5
+MAX_WRONG_BIRTH_DATES_PER_CODE = MAX_WRONG_PROOFS_PER_CODE
 _PURPOSE = "enrollment-code"
 
 ReadDateOfBirth = Callable[[Patient], date]
@@ -95,17 +95,15 @@ async def activate_patient_account(
     row = await EnrollmentCode.get_or_none(code_hash=_hash(secret_key, code)).select_related(
         "patient"
     )
-    if row is None or not await _claim_birth_date_attempt(row, now):
+    if row is None or not await claim_code_try(EnrollmentCode, row.id, now):
         raise _invalid_code()
     if read_date_of_birth(row.patient) != date_of_birth:
         raise _invalid_code()
     # The right code and date of birth: neither reservation was a failure.
-    await EnrollmentCode.filter(id=row.id, failed_attempts__gt=0).update(
-        failed_attempts=F("failed_attempts") - 1
-    )
+    await give_code_try_back(EnrollmentCode, row.id)
     await release_attempt(ENROLLMENT_CODE_LIMIT, client_key, now)
     if await User.filter(email=normalized_email).exists():
-        raise _email_taken()
+        raise email_taken()
     password_hash = await hash_password(normalized_password)
     try:
         async with in_transaction():
@@ -125,21 +123,9 @@ async def activate_patient_account(
     except IntegrityError:
         # Taken meanwhile: the email by anyone, or the patient by another activation.
         if await User.filter(email=normalized_email).exists():
-            raise _email_taken() from None
+            raise email_taken() from None
         raise _invalid_code() from None
     return ActivatedAccount(user_id=user.id, patient_id=row.patient.id, email=normalized_email)
-
-
-async def _claim_birth_date_attempt(row: EnrollmentCode, now: datetime) -> bool:
-    """Reserve one of the code's tries at a date of birth; False when the code is used,
-    expired or out of tries."""
-    claimed: int = await EnrollmentCode.filter(
-        id=row.id,
-        used_at__isnull=True,
-        expires_at__gt=now,
-        failed_attempts__lt=MAX_WRONG_BIRTH_DATES_PER_CODE,
-    ).update(failed_attempts=F("failed_attempts") + 1)
-    return claimed == 1
 
 
 def _hash(secret_key: str, code: str) -> str:
@@ -152,7 +138,3 @@ def _invalid_code() -> DomainError:
         "The code or the date of birth is not right, or the code expired.",
         "code",
     )
-
-
-def _email_taken() -> DomainError:
-    return DomainError(ErrorCode.EMAIL_TAKEN, "An account with this email exists.", "email")

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from auth.accounts import normalize_email
-from auth.enrollment import ENROLLMENT_CODE_LIFETIME, MAX_WRONG_BIRTH_DATES_PER_CODE
+from auth.accounts import email_taken, normalize_email
+from auth.code_tries import claim_code_try, give_code_try_back
+from auth.enrollment import ENROLLMENT_CODE_LIFETIME
 from auth.password_policy import check_new_password
 from auth.passwords import hash_password
 from auth.rate_limit import ENROLLMENT_CODE_LIMIT, claim_attempt, release_attempt
@@ -51,7 +51,7 @@ async def invite_organization_user(
     if organization_id is None or not await Organization.exists(id=organization_id):
         raise DomainError(ErrorCode.NOT_FOUND, "No such organization.", "organization_id")
     if await User.filter(email=address).exists():
-        raise _email_taken()
+        raise email_taken()
     await OrganizationInvitation.filter(
         email=address, used_at__isnull=True, expires_at__gt=now
     ).update(expires_at=now)
@@ -77,14 +77,14 @@ async def activate_organization_account(
     if not await claim_attempt(ENROLLMENT_CODE_LIMIT, client_key, now):
         raise DomainError(ErrorCode.RATE_LIMITED, "Too many attempts. Try again later.")
     row = await OrganizationInvitation.get_or_none(code_hash=_hash(secret_key, code))
-    if row is None or not await _claim_address_attempt(row, now) or row.email != address:
+    if row is None or not await claim_code_try(OrganizationInvitation, row.id, now):
         raise _invalid_code()
-    await OrganizationInvitation.filter(id=row.id, failed_attempts__gt=0).update(
-        failed_attempts=F("failed_attempts") - 1
-    )
+    if row.email != address:
+        raise _invalid_code()
+    await give_code_try_back(OrganizationInvitation, row.id)
     await release_attempt(ENROLLMENT_CODE_LIMIT, client_key, now)
     if await User.filter(email=address).exists():
-        raise _email_taken()
+        raise email_taken()
     password_hash = await hash_password(normalized_password)
     try:
         async with in_transaction():
@@ -101,17 +101,7 @@ async def activate_organization_account(
                 password_changed_at=now,
             )
     except IntegrityError:
-        raise _email_taken() from None
-
-
-async def _claim_address_attempt(row: OrganizationInvitation, now: datetime) -> bool:
-    claimed: int = await OrganizationInvitation.filter(
-        id=row.id,
-        used_at__isnull=True,
-        expires_at__gt=now,
-        failed_attempts__lt=MAX_WRONG_BIRTH_DATES_PER_CODE,
-    ).update(failed_attempts=F("failed_attempts") + 1)
-    return claimed == 1
+        raise email_taken() from None
 
 
 def _hash(secret_key: str, code: str) -> str:
@@ -124,7 +114,3 @@ def _invalid_code() -> DomainError:
         "The code or the email address is not right, or the code expired.",
         "code",
     )
-
-
-def _email_taken() -> DomainError:
-    return DomainError(ErrorCode.EMAIL_TAKEN, "An account with this email exists.", "email")
