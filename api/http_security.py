@@ -7,6 +7,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.middleware import send_json_error
 from api.origins import OriginPolicy, request_origin
 from config.settings import Settings
 
@@ -56,24 +57,9 @@ class OriginGuardMiddleware:
         if scope["type"] == "http" and scope.get("method", "GET") not in _SAFE_METHODS:
             origin = request_origin(scope)
             if origin is not None and not self.policy.may_call(origin, scope):
-                await _send_forbidden_origin(send)
+                await send_json_error(send, 403, "origin not allowed")
                 return
         await self.app(scope, receive, send)
-
-
-async def _send_forbidden_origin(send: Send) -> None:
-    body = b'{"error":"origin not allowed"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeadersMiddleware:

@@ -60,7 +60,7 @@ class RequestIdMiddleware:
             _error_log.error("unhandled error", extra={"error_type": type(error).__name__})
             if response_started:
                 raise
-            await _send_internal_error(send_with_id)
+            await send_json_error(send_with_id, 500, "internal_error")
         finally:
             extra: dict[str, object] = {
                 "method": scope.get("method", ""),
@@ -82,12 +82,13 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
-async def _send_internal_error(send: Send) -> None:
-    body = b'{"error":"internal_error"}'
+async def send_json_error(send: Send, status: int, error: str) -> None:
+    """A whole short JSON answer ``{"error": error}``, from a middleware that answers itself."""
+    body = b'{"error":"' + error.encode() + b'"}'
     await send(
         {
             "type": "http.response.start",
-            "status": 500,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
@@ -110,7 +111,7 @@ class BodySizeLimitMiddleware:
             return
         declared = _declared_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _send_too_large(send)
+            await send_json_error(send, 413, "request body too large")
             return
         received = 0
         response_started = False
@@ -134,7 +135,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await _send_too_large(send)
+                await send_json_error(send, 413, "request body too large")
 
 
 class _BodyTooLarge(Exception):
@@ -149,18 +150,3 @@ def _declared_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-async def _send_too_large(send: Send) -> None:
-    body = b'{"error":"request body too large"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
